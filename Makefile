@@ -1,0 +1,141 @@
+# Twin — top-level build. `make help` lists the targets.
+#
+# Layout of the build tree (BUILD, default build/; build-san/ for SAN=1):
+#   libtwin.a   userland/lib/*.c           shared: wire format, config, control protocol, log
+#   libtwind.a  userland/twind/*.c (but main.c) + userland/bpf/*.c loaders
+#   twind, twinctl, tools/*, tests/*
+
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+SAN     ?= 0
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+PKGS      = libnl-route-3.0 libnl-3.0 libbpf libmnl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+HARDEN   = -fstack-protector-strong -fPIE
+ifeq ($(SAN),0)
+HARDEN  += -D_FORTIFY_SOURCE=2
+endif
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP \
+           -Iuserland/lib -Iuserland/twind -Iuserland/bpf -I$(BUILD)/gen $(PKG_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
+LDLIBS   = $(PKG_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lelf -lz
+
+LIB_SRC   := $(wildcard userland/lib/*.c)
+TWIND_SRC := $(filter-out userland/twind/main.c,$(wildcard userland/twind/*.c)) \
+             $(filter-out %.bpf.c,$(wildcard userland/bpf/*.c))
+CTL_SRC   := $(wildcard userland/twinctl/*.c)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+BPF_SRC   := $(wildcard userland/bpf/*.bpf.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBTWIN  := $(BUILD)/libtwin.a
+LIBTWIND := $(BUILD)/libtwind.a
+BPF_OBJ  := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.bpf.o,$(BPF_SRC))
+SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
+TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all help test test-unit test-net check-format cppcheck format clean bench demo
+all: $(BUILD)/twind $(BUILD)/twinctl $(TOOLS)
+
+help:
+	@echo "make              build twind, twinctl and the test tools into $(BUILD)/"
+	@echo "make test         every test (unit under ASan/UBSan, net, lint); needs root"
+	@echo "make test-unit    unit tests under ASan/UBSan"
+	@echo "make test-net     namespace tests with real twind pairs (root)"
+	@echo "make demo         demo pair in network namespaces with a client (root)"
+	@echo "make bench        failover benchmark, Twin vs keepalived (root)"
+	@echo "make check-format clang-format check;  make cppcheck  static analysis"
+	@echo "make deps         install the Debian packages the build and tests need"
+	@echo "make clean"
+
+deps:
+	./tests/install-deps.sh
+
+# --- BPF: vmlinux.h from the running kernel's BTF, CO-RE object, skeleton ---
+$(BUILD)/gen/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.bpf.o: userland/bpf/%.bpf.c userland/bpf/%.h userland/lib/hb_wire.h $(BUILD)/gen/vmlinux.h
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -D__BPF__ -Wall -Werror \
+		-I$(BUILD)/gen -Iuserland/bpf -Iuserland/lib -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --- C objects ---
+$(BUILD)/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBTWIN): $(call obj,$(LIB_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBTWIND): $(call obj,$(TWIND_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/twind: $(call obj,userland/twind/main.c) $(LIBTWIND) $(LIBTWIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/twinctl: $(call obj,$(CTL_SRC)) $(LIBTWIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBTWIND) $(LIBTWIN)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBTWIND) $(LIBTWIN)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests ---
+test:
+	./tests/run-all.sh
+
+test-unit:
+	$(MAKE) SAN=1 units
+	./tests/unit/run.sh build-san/tests
+
+units: $(UNITS)
+
+test-net: all
+	./tests/net/run.sh
+
+bench: all
+	./tests/bench/run.sh
+
+demo: all
+	./tests/demo/demo-pair.sh
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+format:
+	clang-format -i $(FORMAT_SRC)
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -D__linux__ \
+		-Iuserland/lib -Iuserland/twind userland/lib userland/twind userland/twinctl tests/unit tests/tools
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,92 @@
+/* Node state machine: pure logic, no I/O, no clock reads. The daemon feeds it
+ * events (with the time), it answers with the new state and the actions the
+ * daemon must carry out. The table of transitions is printed by
+ * `twind --print-fsm` and listed in docs/STATE_MACHINE.md. */
+#ifndef TWIN_FSM_H
+#define TWIN_FSM_H
+
+#include <stdint.h>
+
+#include "node_state.h"
+
+enum fsm_event_type {
+	FE_START,            /* daemon started */
+	FE_TICK,             /* time passed (checks the startup wait) */
+	FE_PEER_UP,          /* first valid beat after silence (any path) */
+	FE_PEER_BEAT,        /* a valid beat: peer state, epoch, priority, flags */
+	FE_PEER_DEAD,        /* every path silent for the detection time */
+	FE_HEALTH_FAIL,      /* tracked interface down or health command failing */
+	FE_HEALTH_OK,        /* health back */
+	FE_PROBE_CLEAR,      /* nobody answered the ARP probe for the failover IP */
+	FE_PROBE_CONFLICT,   /* someone answered: the IP is in use */
+	FE_CLAIM_DONE,       /* failover IP added and GARP sent */
+	FE_CLAIM_FAILED,     /* adding the IP failed */
+	FE_ADMIN_RESTORE,    /* restore an Idle node */
+	FE_ADMIN_TAKEOVER,   /* become Active (coordinated by the caller) */
+	FE_ADMIN_RELEASE,    /* give up Active (handover to the peer) */
+	FE_ADMIN_RESOLVE,    /* split brain: this node is the survivor */
+	FE_ADMIN_YIELD,      /* split brain: this node is the victim */
+	FE_FAILOVER_ENABLE,
+	FE_FAILOVER_DISABLE,
+};
+
+struct fsm_event {
+	enum fsm_event_type type;
+	uint64_t now_ms;
+	/* FE_PEER_BEAT / FE_PEER_UP: */
+	uint8_t peer_state;
+	uint8_t peer_priority;
+	uint8_t peer_flags; /* HB_F_* */
+	uint64_t peer_epoch;
+};
+
+/* actions, a bit set */
+#define FA_PROBE 0x01      /* start an ARP probe of the failover IP(s) */
+#define FA_CLAIM 0x02      /* add the failover IP(s), GARP burst; then send FE_CLAIM_DONE */
+#define FA_RELEASE 0x04    /* remove the failover IP(s) */
+#define FA_EPOCH_BUMP 0x08 /* epoch+1, persist */
+#define FA_ALARM 0x10      /* raise the alarm named in reason */
+#define FA_NOTIFY 0x20     /* state changed: log, notify hooks, beat now */
+
+struct fsm_config {
+	uint8_t priority;
+	uint8_t node_id;
+	uint8_t peer_id;
+	uint32_t startup_wait_ms;
+	int auto_failback;
+	int failover_enabled;
+	int probe; /* 0: skip ARP probe, go straight to claim */
+	int data_replicated; /* DRBD in use: dual-active becomes split brain for the admin */
+};
+
+struct fsm {
+	struct fsm_config cfg;
+	enum node_state state;
+	uint64_t epoch;          /* our epoch, restored from disk by the caller */
+	uint64_t started_ms;
+	int peer_alive;
+	uint8_t peer_state;
+	uint64_t peer_epoch;
+	uint8_t peer_priority;
+	int healthy;
+	int failover_enabled;
+	uint64_t last_active_ms; /* last time this node was Active, 0 = never */
+	char reason[128];        /* why the last transition/alarm happened */
+};
+
+struct fsm_result {
+	enum node_state from, to;
+	unsigned actions; /* FA_* */
+	const char *reason; /* points into fsm->reason; never NULL */
+};
+
+void fsm_init(struct fsm *m, const struct fsm_config *cfg, uint64_t epoch, uint64_t now_ms);
+struct fsm_result fsm_step(struct fsm *m, const struct fsm_event *ev);
+const char *fsm_event_name(enum fsm_event_type t);
+
+/* Does the split-brain rule keep this node serving? (fixed rule: higher
+ * epoch, then higher priority, then lower node id). */
+int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_prio, uint8_t my_id, uint64_t peer_epoch,
+			   uint8_t peer_prio, uint8_t peer_id);
+
+#endif
