@@ -5,11 +5,14 @@
 
 #define HBX_MAX_PORTS 8
 #define HBX_SNAP_LEN 128 /* bytes of a heartbeat frame copied to the ring */
+#define HBX_SRC_MAX 1024 /* hb_src entries (LRU) */
+#define HBX_RING_BYTES (256 * 1024) /* hb_rb size */
+#define HBX_PROG_NAME "twin_hb" /* how the loader recognises a stale program of ours */
 
 /* hb_cfg map, one entry, written by the loader before attach */
 struct hbx_cfg {
 	__u32 cluster_id;      /* frames of other clusters are dropped */
-	__u32 rate_limit_pps;  /* per source MAC, heartbeat frames */
+	__u32 rate_limit_pps;  /* per source MAC, heartbeat frames; 0 = no limit */
 	__u32 burst;           /* token bucket depth */
 	__u32 n_ports;
 	__u16 allow_ports[HBX_MAX_PORTS]; /* TCP/UDP dst or src ports let through */
@@ -37,7 +40,8 @@ enum hbx_stat {
 	HBX_STAT_MAX
 };
 
-/* hb_src: LRU hash, key = source MAC in the low 48 bits of a __u64 */
+/* hb_src: LRU hash, key = source MAC in the low 48 bits of a __u64, first
+ * byte most significant (aa:bb:cc:dd:ee:ff -> 0xaabbccddeeff) */
 struct hbx_src {
 	__u64 tokens_ts_ns; /* last refill */
 	__u64 tokens;       /* scaled by 1e9 (token-nanoseconds) */

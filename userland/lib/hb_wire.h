@@ -14,6 +14,7 @@
 #define HB_MAGIC 0x42485754u /* "TWHB" read as a little-endian u32 */
 #define HB_VERSION 1
 #define HB_MAC_LEN 16
+#define HB_KEY_MIN 16
 #define HB_KEY_MAX 64
 
 /* Byte offsets inside the payload (also used by the XDP program). */
@@ -65,7 +66,7 @@ struct hb_frame {
 
 struct hb_key {
 	uint8_t bytes[HB_KEY_MAX];
-	size_t len; /* 16..HB_KEY_MAX */
+	size_t len; /* HB_KEY_MIN..HB_KEY_MAX */
 };
 
 enum hb_err {
@@ -79,12 +80,14 @@ enum hb_err {
 	HB_E_REPLAY,   /* seq not newer than the last accepted on this path */
 };
 
-/* Encode f and sign it with key into out[HB_FRAME_LEN]. Returns HB_FRAME_LEN. */
+/* Encode f and sign it with key into out[HB_FRAME_LEN]. Returns HB_FRAME_LEN,
+ * or 0 if the key length is invalid or the crypto library fails (no memory). */
 size_t hb_encode(const struct hb_frame *f, const struct hb_key *key, uint8_t *out);
 
 /* Parse and authenticate buf[len]. Checks length, magic, version, cluster id,
- * MAC (constant time) and that node_id != self_id. Extra trailing bytes
- * (Ethernet padding) are ignored. Does not check replay: see hb_replay_check. */
+ * MAC (constant time) and that node_id != self_id, in that order. Extra
+ * trailing bytes (Ethernet padding) are ignored. out is written only on
+ * HB_OK. Does not check replay: see hb_replay_check. */
 enum hb_err hb_decode(const uint8_t *buf, size_t len, const struct hb_key *key, uint32_t cluster_id,
 		      uint8_t self_id, struct hb_frame *out);
 
@@ -98,9 +101,27 @@ enum hb_err hb_replay_check(struct hb_replay *r, uint64_t seq);
 
 const char *hb_strerror(enum hb_err e);
 
-/* Load a key file: raw bytes, or hex text (64+ hex digits, whitespace
- * ignored). Returns 0, or -1 with a message in err. */
+/* Load a key file: hex text (32..128 hex digits, whitespace ignored) when the
+ * file holds only printable text, else raw bytes (16..HB_KEY_MAX). The file
+ * must not be accessible by group/others (mode & 077). Returns 0, or -1 with
+ * a message naming the file in err (and key zeroed). */
 int hb_key_load(const char *path, struct hb_key *key, char *err, size_t errlen);
+
+/* Hot path: a signer keeps an HMAC context with the key already absorbed, so
+ * a frame costs no allocation and no key setup. One signer per thread. The
+ * _s functions behave exactly like hb_encode/hb_decode with the same key. */
+#include <mbedtls/md.h>
+struct hb_signer {
+	mbedtls_md_context_t md;
+	int ready;
+};
+/* Returns 0, or -1 (invalid key length, no memory). */
+int hb_signer_init(struct hb_signer *s, const struct hb_key *key);
+/* Wipes the key state; safe on a signer whose init failed, and twice. */
+void hb_signer_free(struct hb_signer *s);
+size_t hb_encode_s(struct hb_signer *s, const struct hb_frame *f, uint8_t *out);
+enum hb_err hb_decode_s(struct hb_signer *s, const uint8_t *buf, size_t len, uint32_t cluster_id,
+			uint8_t self_id, struct hb_frame *out);
 #endif
 
 #endif

@@ -5,27 +5,29 @@
 #ifndef TWIN_FSM_H
 #define TWIN_FSM_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "node_state.h"
 
 enum fsm_event_type {
-	FE_START,            /* daemon started */
-	FE_TICK,             /* time passed (checks the startup wait) */
-	FE_PEER_UP,          /* first valid beat after silence (any path) */
-	FE_PEER_BEAT,        /* a valid beat: peer state, epoch, priority, flags */
-	FE_PEER_DEAD,        /* every path silent for the detection time */
-	FE_HEALTH_FAIL,      /* tracked interface down or health command failing */
-	FE_HEALTH_OK,        /* health back */
-	FE_PROBE_CLEAR,      /* nobody answered the ARP probe for the failover IP */
-	FE_PROBE_CONFLICT,   /* someone answered: the IP is in use */
-	FE_CLAIM_DONE,       /* failover IP added and GARP sent */
-	FE_CLAIM_FAILED,     /* adding the IP failed */
-	FE_ADMIN_RESTORE,    /* restore an Idle node */
-	FE_ADMIN_TAKEOVER,   /* become Active (coordinated by the caller) */
-	FE_ADMIN_RELEASE,    /* give up Active (handover to the peer) */
-	FE_ADMIN_RESOLVE,    /* split brain: this node is the survivor */
-	FE_ADMIN_YIELD,      /* split brain: this node is the victim */
+	FE_START,	   /* daemon started */
+	FE_TICK,	   /* time passed (checks the startup wait) */
+	FE_PEER_UP,	   /* first valid beat after silence (any path) */
+	FE_PEER_BEAT,	   /* a valid beat: peer state, epoch, priority, flags */
+	FE_PEER_DEAD,	   /* every path silent for the detection time */
+	FE_HEALTH_FAIL,	   /* tracked interface down or health command failing */
+	FE_HEALTH_OK,	   /* health back */
+	FE_PROBE_CLEAR,	   /* nobody answered the ARP probe for the failover IP */
+	FE_PROBE_CONFLICT, /* someone answered: the IP is in use */
+	FE_CLAIM_DONE,	   /* failover IP added and GARP sent */
+	FE_CLAIM_FAILED,   /* adding the IP failed */
+	FE_ADMIN_RESTORE,  /* restore an Idle node */
+	FE_ADMIN_TAKEOVER, /* become Active (coordinated by the caller) */
+	FE_ADMIN_RELEASE,  /* give up Active (handover to the peer) */
+	FE_ADMIN_RESOLVE,  /* split brain: this node is the survivor */
+	FE_ADMIN_YIELD,	   /* split brain: this node is the victim */
 	FE_FAILOVER_ENABLE,
 	FE_FAILOVER_DISABLE,
 };
@@ -41,12 +43,12 @@ struct fsm_event {
 };
 
 /* actions, a bit set */
-#define FA_PROBE 0x01      /* start an ARP probe of the failover IP(s) */
-#define FA_CLAIM 0x02      /* add the failover IP(s), GARP burst; then send FE_CLAIM_DONE */
-#define FA_RELEASE 0x04    /* remove the failover IP(s) */
+#define FA_PROBE      0x01 /* start an ARP probe of the failover IP(s) */
+#define FA_CLAIM      0x02 /* add the failover IP(s), GARP burst; then send FE_CLAIM_DONE */
+#define FA_RELEASE    0x04 /* remove the failover IP(s) */
 #define FA_EPOCH_BUMP 0x08 /* epoch+1, persist */
-#define FA_ALARM 0x10      /* raise the alarm named in reason */
-#define FA_NOTIFY 0x20     /* state changed: log, notify hooks, beat now */
+#define FA_ALARM      0x10 /* raise the alarm named in reason */
+#define FA_NOTIFY     0x20 /* state changed: log, notify hooks, beat now */
 
 struct fsm_config {
 	uint8_t priority;
@@ -55,14 +57,14 @@ struct fsm_config {
 	uint32_t startup_wait_ms;
 	int auto_failback;
 	int failover_enabled;
-	int probe; /* 0: skip ARP probe, go straight to claim */
+	int probe;	     /* 0: skip ARP probe, go straight to claim */
 	int data_replicated; /* DRBD in use: dual-active becomes split brain for the admin */
 };
 
 struct fsm {
 	struct fsm_config cfg;
 	enum node_state state;
-	uint64_t epoch;          /* our epoch, restored from disk by the caller */
+	uint64_t epoch; /* our epoch, restored from disk by the caller */
 	uint64_t started_ms;
 	int peer_alive;
 	uint8_t peer_state;
@@ -71,13 +73,30 @@ struct fsm {
 	int healthy;
 	int failover_enabled;
 	uint64_t last_active_ms; /* last time this node was Active, 0 = never */
-	char reason[128];        /* why the last transition/alarm happened */
+	char reason[128];	 /* why the last transition/alarm happened */
+
+	/* Kept by fsm_step; callers read them for status, never write them. */
+	uint8_t peer_flags;	  /* HB_F_* of the last beat */
+	int peer_seen;		  /* a beat has arrived since fsm_init */
+	int yielded;		  /* admin release/yield: lose elections (see STATE_MACHINE.md) */
+	uint64_t yielded_ms;	  /* when, for FSM_YIELD_MAX_MS */
+	uint64_t last_attempt_ms; /* last entry into Activating, 0 = never: rate-limits re-tries */
+	int holds_vip;		  /* a claim was ordered and not released since */
+	int settled;		  /* left Initializing for a state other than Inactive */
 };
+
+/* An automatic re-try of a takeover (after a probe conflict or failed claim)
+ * waits this long after the previous attempt. */
+#define FSM_RETRY_MS 1000
+/* An admin release the peer never followed by going Active stops counting
+ * after this, so a failed handover cannot leave both nodes passive. */
+#define FSM_YIELD_MAX_MS 10000
 
 struct fsm_result {
 	enum node_state from, to;
-	unsigned actions; /* FA_* */
-	const char *reason; /* points into fsm->reason; never NULL */
+	unsigned actions;   /* FA_* */
+	const char *reason; /* points into fsm->reason, or a constant when no rule matched; never NULL */
+	int rule;	    /* row number of the rule that matched (1.., as printed), -1 = none */
 };
 
 void fsm_init(struct fsm *m, const struct fsm_config *cfg, uint64_t epoch, uint64_t now_ms);
@@ -88,5 +107,15 @@ const char *fsm_event_name(enum fsm_event_type t);
  * epoch, then higher priority, then lower node id). */
 int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_prio, uint8_t my_id, uint64_t peer_epoch,
 			   uint8_t peer_prio, uint8_t peer_id);
+
+/* HB_F_* flags our heartbeats carry (failover enabled, healthy, holds VIP). */
+uint8_t fsm_beat_flags(const struct fsm *m);
+
+/* The transition table, rows numbered 1..fsm_rule_count() as in
+ * fsm_result.rule; printed by `twind --print-fsm`. */
+void fsm_print_table(FILE *f);
+size_t fsm_rule_count(void);
+/* How often row n matched in this process (tests check every row is reached). */
+unsigned long fsm_rule_hits(size_t n);
 
 #endif

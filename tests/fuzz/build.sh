@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Build one libFuzzer target and run it for SECONDS (0 = build only):
+#   tests/fuzz/build.sh hb_decode 20 [extra libFuzzer flags...]
+# Target X is tests/fuzz/fuzz_X.c linked with the sources in the table below.
+# Seeds: if fuzz_X.c has a FUZZ_SEED main, it is built as a plain program and
+# writes seeds; files matching the SEEDS globs are copied in too. The working
+# corpus and crash files stay in $FUZZ_OUT (default build/fuzz).
+set -euo pipefail
+shopt -s nullglob globstar
+
+cd "$(dirname "$0")/../.."
+
+# target -> the userland sources it needs (add a line per new harness)
+declare -A SOURCES=(
+	[hb_decode]="userland/lib/hb_wire.c"
+	[config]="userland/lib/config.c"
+)
+# target -> extra link flags
+declare -A LIBS=(
+	[hb_decode]="-lmbedcrypto"
+)
+# target -> globs of files to start the corpus with
+declare -A SEEDS=(
+	[config]="rootfs/**/*.conf docs/**/*.conf tests/**/*.conf"
+)
+
+usage() {
+	echo "usage: $0 TARGET [SECONDS] [libFuzzer flags...]  (targets: ${!SOURCES[*]})" >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || usage
+target=$1
+secs=${2:-20}
+shift $(($# >= 2 ? 2 : 1))
+[ -n "${SOURCES[$target]+x}" ] || usage
+harness=tests/fuzz/fuzz_$target.c
+[ -f "$harness" ] || { echo "$0: $harness not found" >&2; exit 1; }
+
+out=${FUZZ_OUT:-build/fuzz}
+cc=${FUZZ_CC:-clang}
+corpus=$out/corpus-$target
+mkdir -p "$out" "$corpus"
+
+cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
+	-Iuserland/lib -Iuserland/twind)
+# shellcheck disable=SC2206 # word splitting of the tables is intended
+srcs=(${SOURCES[$target]})
+# shellcheck disable=SC2206
+libs=(${LIBS[$target]:-})
+
+echo "fuzz: building $out/fuzz_$target"
+"$cc" "${cflags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	"$harness" "${srcs[@]}" -o "$out/fuzz_$target" "${libs[@]}"
+
+if grep -q FUZZ_SEED "$harness"; then
+	"$cc" "${cflags[@]}" -DFUZZ_SEED "$harness" "${srcs[@]}" -o "$out/seed_$target" "${libs[@]}"
+	"$out/seed_$target" "$corpus"
+fi
+for f in ${SEEDS[$target]:-}; do
+	cp -- "$f" "$corpus/seed-$(basename "$f")"
+done
+echo "fuzz: corpus $corpus ($(find "$corpus" -type f | wc -l) files)"
+
+[ "$secs" -gt 0 ] || exit 0
+echo "fuzz: running $target for ${secs}s"
+exec "$out/fuzz_$target" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
+	-artifact_prefix="$out/crash-$target-" "$@" "$corpus"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what building and testing Twin needs on a fresh Debian 12 (root).
+set -eu
+PKGS="build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+libnl-3-dev libnl-route-3-dev libmnl-dev libmbedtls-dev libclang-rt-14-dev
+iproute2 iputils-ping iputils-arping tcpdump clang-format cppcheck procps"
+missing=$(for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+	echo "install-deps: installing" $missing
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Every test of Twin, in order: build, unit (ASan/UBSan), lint, fuzz smoke,
+# CLI, BPF, namespace pairs. Each suite prints "NAME: N passed, N failed";
+# this sums them into the closing line. Needs root (namespaces, XDP).
+set -u
+cd "$(dirname "$0")/.."
+./tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+total_pass=0 total_fail=0
+run_suite() { # run_suite NAME command...
+	local name=$1 out rc line p f
+	shift
+	echo "=== $name"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	p=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/p' <<<"$line")
+	f=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$line")
+	p=${p:-0} f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
+	echo "=== $name: $p passed, $f failed (exit $rc)"
+	rm -f "$out"
+}
+build() { make -j2 all >/dev/null && echo "build: 1 passed, 0 failed"; }
+lint() {
+	local p=0 f=0
+	if make -s check-format; then p=$((p + 1)); else f=$((f + 1)); echo "clang-format: differences above"; fi
+	if make -s cppcheck; then p=$((p + 1)); else f=$((f + 1)); fi
+	echo "lint: $p passed, $f failed"
+}
+
+run_suite build build
+run_suite unit make -s test-unit
+run_suite lint lint
+run_suite fuzz ./tests/fuzz/run.sh
+run_suite cli ./tests/cli/test_twind_config.sh
+for t in tests/bpf/run.sh tests/net/test_*.sh; do
+	[ -x "$t" ] && run_suite "$(basename "$t" .sh)" "$t"
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,24 @@
+/* State shared by the lease fence XDP program (fence.bpf.c) and its loader
+ * (fence.c). It lives in the program's .bss, which the skeleton memory-maps:
+ * the daemon renews the lease with a plain store, no syscall. Kernel side:
+ * only fixed-size types. */
+#ifndef TWIN_FENCE_H
+#define TWIN_FENCE_H
+
+#ifndef __BPF__
+#include <linux/types.h>
+#endif
+
+#define FENCE_MAX_VIPS	8
+#define FENCE_PROG_NAME "twin_fence" /* how a stale fence is recognised */
+
+struct fence_state {
+	__u64 lease_until_ns; /* CLOCK_MONOTONIC (= bpf_ktime_get_ns) */
+	__u32 armed;	      /* 1 while this node holds / may hold a VIP */
+	__u32 n_vips;
+	__u32 vips[FENCE_MAX_VIPS]; /* network byte order */
+	__u64 dropped_arp;	    /* ARP frames naming a VIP dropped while fenced */
+	__u64 dropped_ip;	    /* IPv4 packets to a VIP dropped while fenced */
+};
+
+#endif

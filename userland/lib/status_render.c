@@ -1,0 +1,337 @@
+/* Server-health table: status reply in, text out. Laid out for reading at a
+ * glance: problems are upper case (DOWN, DISABLED, FAILING), columns are as
+ * wide as their widest cell, sections that have no keys are left out. */
+#define _GNU_SOURCE
+#include "status_render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COLS_MAX 8
+#define CELL_MAX 64
+#define ROWS_MAX 16 /* heartbeat paths shown; a pair has two */
+
+struct table {
+	int ncols, nrows;
+	const char *head[COLS_MAX];
+	char mark[ROWS_MAX]; /* '*' in front of a row, or ' ' */
+	char cell[ROWS_MAX][COLS_MAX][CELL_MAX];
+};
+
+static void table_print(FILE *f, const struct table *t)
+{
+	size_t w[COLS_MAX];
+
+	for (int c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->head[c]);
+		for (int r = 0; r < t->nrows; r++)
+			if (strlen(t->cell[r][c]) > w[c])
+				w[c] = strlen(t->cell[r][c]);
+	}
+	for (int r = -1; r < t->nrows; r++) {
+		fputc(r >= 0 ? t->mark[r] : ' ', f);
+		fputc(' ', f);
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = r < 0 ? t->head[c] : t->cell[r][c];
+			if (c == t->ncols - 1)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)w[c], s);
+		}
+	}
+}
+
+/* --- value formatting; every helper writes "-" for a missing key --- */
+
+static const char *getf_or_dash(const struct ctl_reply *rep, const char *key)
+{
+	const char *v = ctl_get(rep, key);
+	return v && *v ? v : "-";
+}
+
+/* Unix seconds as local "YYYY-MM-DD HH:MM:SS"; 0 = never. */
+static void fmt_date(char *out, size_t n, const struct ctl_reply *rep, const char *key)
+{
+	long long t;
+	struct tm tm;
+	time_t tt;
+
+	if (ctl_get_ll(rep, key, &t)) {
+		snprintf(out, n, "%s", getf_or_dash(rep, key));
+		return;
+	}
+	tt = (time_t)t;
+	if (t == 0)
+		snprintf(out, n, "never");
+	else if (!localtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, n, "%lld", t);
+}
+
+static void fmt_bool(char *out, size_t n, const struct ctl_reply *rep, const char *key, const char *yes,
+		     const char *no)
+{
+	int b = ctl_get_bool(rep, key);
+	snprintf(out, n, "%s", b == 1 ? yes : b == 0 ? no : getf_or_dash(rep, key));
+}
+
+static void fmt_ago(char *out, size_t n, const struct ctl_reply *rep, const char *key)
+{
+	long long ms;
+
+	if (ctl_get_ll(rep, key, &ms))
+		snprintf(out, n, "%s", getf_or_dash(rep, key));
+	else if (ms < 0)
+		snprintf(out, n, "never");
+	else if (ms < 10000)
+		snprintf(out, n, "%lld ms ago", ms);
+	else if (ms < 3600 * 1000)
+		snprintf(out, n, "%lld s ago", ms / 1000);
+	else if (ms < 48LL * 3600 * 1000)
+		snprintf(out, n, "%lld min ago", ms / 60000);
+	else
+		snprintf(out, n, "%lld days ago", ms / 86400000);
+}
+
+static void fmt_rtt(char *out, size_t n, const struct ctl_reply *rep, const char *key)
+{
+	long long us;
+
+	if (ctl_get_ll(rep, key, &us) || us < 0)
+		snprintf(out, n, "%s", getf_or_dash(rep, key));
+	else if (us < 10000)
+		snprintf(out, n, "%lld us", us);
+	else
+		snprintf(out, n, "%.1f ms", (double)us / 1000);
+}
+
+static int has_prefix(const struct ctl_reply *rep, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < rep->n; i++)
+		if (strncmp(rep->kv[i].key, prefix, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- sections --- */
+
+/* One row of the NODE table for prefix "node" or "peer". */
+static void node_row(struct table *t, const struct ctl_reply *rep, const char *who)
+{
+	char key[CTL_KEY_MAX + 1];
+	char(*cell)[CELL_MAX] = t->cell[t->nrows];
+	const char *name, *id, *state;
+
+#define K(field) (snprintf(key, sizeof(key), "%s." field, who), key)
+	name = getf_or_dash(rep, K("name"));
+	id = ctl_get(rep, K("id"));
+	if (id && *id)
+		snprintf(cell[0], CELL_MAX, "%s (%s)", name, id);
+	else
+		snprintf(cell[0], CELL_MAX, "%s", name);
+	snprintf(cell[1], CELL_MAX, "%s", getf_or_dash(rep, K("role")));
+	state = getf_or_dash(rep, K("state"));
+	/* a silent peer's last state is history, not news */
+	if (ctl_get_bool(rep, K("alive")) == 0)
+		state = "unreachable";
+	snprintf(cell[2], CELL_MAX, "%s", state);
+	snprintf(cell[3], CELL_MAX, "%s", getf_or_dash(rep, K("endpoint")));
+	if (strcmp(state, "Active") == 0)
+		snprintf(cell[4], CELL_MAX, "now");
+	else
+		fmt_date(cell[4], CELL_MAX, rep, K("last_active"));
+	fmt_bool(cell[5], CELL_MAX, rep, K("failover_enabled"), "enabled", "DISABLED");
+#undef K
+	t->mark[t->nrows] = strcmp(who, "node") == 0 ? '*' : ' ';
+	t->nrows++;
+}
+
+static void nodes(FILE *f, const struct ctl_reply *rep)
+{
+	static const struct table empty = {.ncols = 6,
+					   .head = {"NODE", "ROLE", "STATE", "ENDPOINT", "LAST ACTIVE", "FAILOVER"}};
+	struct table *t = malloc(sizeof(*t));
+
+	if (!t)
+		return;
+	*t = empty;
+	node_row(t, rep, "node");
+	if (has_prefix(rep, "peer."))
+		node_row(t, rep, "peer");
+	table_print(f, t);
+	free(t);
+}
+
+/* Health, priority, epoch, since, reason: whichever are present. */
+static void node_details(FILE *f, const struct ctl_reply *rep)
+{
+	char buf[CELL_MAX];
+	const char *v;
+	int any = 0;
+
+	if ((v = ctl_get(rep, "node.healthy"))) {
+		fmt_bool(buf, sizeof(buf), rep, "node.healthy", "ok", "FAILING");
+		fprintf(f, "%sHealth: %s", any++ ? "   " : "  ", buf);
+	}
+	if ((v = ctl_get(rep, "node.priority")))
+		fprintf(f, "%sPriority: %s", any++ ? "   " : "  ", v);
+	if ((v = ctl_get(rep, "node.epoch"))) {
+		const char *pe = ctl_get(rep, "peer.epoch");
+		fprintf(f, "%sEpoch: %s", any++ ? "   " : "  ", v);
+		if (pe)
+			fprintf(f, " (peer %s)", pe);
+	}
+	if (ctl_get(rep, "node.since")) {
+		fmt_date(buf, sizeof(buf), rep, "node.since");
+		fprintf(f, "%sIn this state since: %s", any++ ? "   " : "  ", buf);
+	}
+	if (any)
+		fputc('\n', f);
+	if ((v = ctl_get(rep, "node.reason")) && *v)
+		fprintf(f, "  Reason: %s\n", v);
+}
+
+static void paths(FILE *f, const struct ctl_reply *rep)
+{
+	static const struct table empty = {
+		.ncols = 7, .head = {"HEARTBEAT", "KIND", "STATUS", "LAST SEEN", "BEATS", "LOST", "RTT"}};
+	char key[CTL_KEY_MAX + 1];
+	struct table *t = malloc(sizeof(*t));
+	int n = 0, rejected = 0;
+
+	if (!t)
+		return;
+	*t = empty;
+	for (;; n++) {
+		snprintf(key, sizeof(key), "path.%d.", n);
+		if (!has_prefix(rep, key))
+			break;
+		if (n >= ROWS_MAX)
+			continue;
+		char(*cell)[CELL_MAX] = t->cell[n];
+#define K(field) (snprintf(key, sizeof(key), "path.%d." field, n), key)
+		snprintf(cell[0], CELL_MAX, "%s", getf_or_dash(rep, K("name")));
+		snprintf(cell[1], CELL_MAX, "%s", getf_or_dash(rep, K("kind")));
+		fmt_bool(cell[2], CELL_MAX, rep, K("up"), "up", "DOWN");
+		fmt_ago(cell[3], CELL_MAX, rep, K("last_seen_ms"));
+		snprintf(cell[4], CELL_MAX, "%s", getf_or_dash(rep, K("beats")));
+		snprintf(cell[5], CELL_MAX, "%s", getf_or_dash(rep, K("lost")));
+		fmt_rtt(cell[6], CELL_MAX, rep, K("rtt_us"));
+#undef K
+		t->mark[n] = ' ';
+		t->nrows++;
+	}
+	if (t->nrows)
+		table_print(f, t);
+	if (n > ROWS_MAX)
+		fprintf(f, "  (%d more heartbeat paths not shown)\n", n - ROWS_MAX);
+
+	/* Forged, replayed or broken frames matter even when the link is up. */
+	for (int i = 0; i < n; i++) {
+		static const char *const what[] = {"bad_mac", "replay", "malformed"};
+		static const char *const label[] = {"bad MAC", "replayed", "malformed"};
+		char part[160];
+		size_t o = 0;
+
+		for (int k = 0; k < 3; k++) {
+			long long v;
+			snprintf(key, sizeof(key), "path.%d.%s", i, what[k]);
+			if (ctl_get_ll(rep, key, &v) || v <= 0 || o >= sizeof(part))
+				continue;
+			o += (size_t)snprintf(part + o, sizeof(part) - o, "%s%lld %s", o ? ", " : "", v, label[k]);
+		}
+		if (!o)
+			continue;
+		snprintf(key, sizeof(key), "path.%d.name", i);
+		fprintf(f, "%s %s: %s", rejected++ ? ";" : "  Rejected frames:", getf_or_dash(rep, key), part);
+	}
+	if (rejected)
+		fputc('\n', f);
+	free(t);
+}
+
+static void skew_and_vips(FILE *f, const struct ctl_reply *rep)
+{
+	long long us;
+	char key[CTL_KEY_MAX + 1];
+
+	fprintf(f, "  Clock skew to peer: ");
+	if (ctl_get_ll(rep, "skew_us", &us) == 0) {
+		long long a = us < 0 ? -us : us;
+		if (a < 1000000)
+			fprintf(f, "%c%.2f ms", us < 0 ? '-' : '+', (double)a / 1000);
+		else
+			fprintf(f, "%c%.3f s", us < 0 ? '-' : '+', (double)a / 1e6);
+	} else {
+		fprintf(f, "%s", getf_or_dash(rep, "skew_us"));
+	}
+
+	fprintf(f, "      Failover IP: ");
+	int n = 0;
+	for (;; n++) {
+		snprintf(key, sizeof(key), "vip.%d.", n);
+		if (!has_prefix(rep, key))
+			break;
+		snprintf(key, sizeof(key), "vip.%d.addr", n);
+		fprintf(f, "%s%s", n ? ", " : "", getf_or_dash(rep, key));
+		snprintf(key, sizeof(key), "vip.%d.held", n);
+		int held = ctl_get_bool(rep, key);
+		if (held >= 0)
+			fprintf(f, " (%s)", held ? "held here" : "not here");
+	}
+	fprintf(f, "%s\n", n ? "" : "-");
+}
+
+static void xdp(FILE *f, const struct ctl_reply *rep)
+{
+	if (!has_prefix(rep, "xdp."))
+		return;
+	fprintf(f, "  XDP: %s   rx %s   dropped: foreign %s, rate limit %s, malformed %s\n",
+		getf_or_dash(rep, "xdp.mode"), getf_or_dash(rep, "xdp.rx"), getf_or_dash(rep, "xdp.drop_foreign"),
+		getf_or_dash(rep, "xdp.drop_ratelimit"), getf_or_dash(rep, "xdp.drop_malformed"));
+}
+
+static void alarms(FILE *f, const struct ctl_reply *rep)
+{
+	int n = 0;
+	const char *v;
+
+	fprintf(f, "  ALARMS: ");
+	while ((v = ctl_getf(rep, "alarm.%d", n)))
+		fprintf(f, "%s%s\n", n++ ? "          " : "", v);
+	if (!n)
+		fprintf(f, "none\n");
+}
+
+char *status_render(const struct ctl_reply *rep)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	nodes(f, rep);
+	node_details(f, rep);
+	fputc('\n', f);
+	if (has_prefix(rep, "path.")) {
+		paths(f, rep);
+		fputc('\n', f);
+	}
+	skew_and_vips(f, rep);
+	xdp(f, rep);
+	alarms(f, rep);
+	if (ferror(f)) {
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}

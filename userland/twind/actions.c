@@ -1,0 +1,251 @@
+/* Feeds the state machine and carries out what it decides: ARP probe,
+ * claim (failover IP + gratuitous ARP), release, epoch, alarms. The order of
+ * a takeover is DESIGN.md §4: probe -> add IP -> GARP burst -> epoch+1. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/timerfd.h>
+
+#include "arp.h"
+#include "daemon.h"
+#include "fence_loader.h"
+#include "log.h"
+#include "persist.h"
+#include "vip.h"
+
+static void apply(struct twind *d, struct fsm_result r);
+
+void alarm_set(struct twind *d, const char *text)
+{
+	for (unsigned i = 0; i < d->n_alarms; i++)
+		if (!strcmp(d->alarms[i], text))
+			return;
+	log_warn("ALARM: %s", text);
+	if (d->n_alarms == MAX_ALARMS) /* keep the newest */
+		memmove(d->alarms[0], d->alarms[1], sizeof(d->alarms[0]) * (MAX_ALARMS - 1)), d->n_alarms--;
+	snprintf(d->alarms[d->n_alarms++], sizeof(d->alarms[0]), "%s", text);
+}
+
+void alarm_clear(struct twind *d, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (unsigned i = 0; i < d->n_alarms;) {
+		if (!strncmp(d->alarms[i], prefix, n)) {
+			log_info("alarm cleared: %s", d->alarms[i]);
+			memmove(d->alarms[i], d->alarms[i + 1], sizeof(d->alarms[0]) * (d->n_alarms - i - 1));
+			d->n_alarms--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void arm_timer(struct twind *d)
+{
+	uint64_t next = 0;
+	struct itimerspec its = {0};
+
+	if (d->probing)
+		next = d->probe_deadline_ns;
+	if (d->garp_left && (!next || d->garp_next_ns < next))
+		next = d->garp_next_ns;
+	if (d->holds_vip && d->cfg.garp_refresh_ms && (!next || d->garp_refresh_next_ns < next))
+		next = d->garp_refresh_next_ns;
+	if (next) {
+		its.it_value.tv_sec = (time_t)(next / 1000000000ull);
+		its.it_value.tv_nsec = (long)(next % 1000000000ull);
+	}
+	timerfd_settime(d->action_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void send_garps(struct twind *d)
+{
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		if (arp_send_garp(d->arp, d->cfg.vips[i].addr) < 0)
+			log_warn("gratuitous ARP for %s failed", inet_ntoa(d->cfg.vips[i].addr));
+}
+
+static int claim(struct twind *d)
+{
+	char err[256];
+	uint64_t now = mono_ns();
+
+	for (size_t i = 0; i < d->cfg.n_vips; i++) {
+		if (vip_add(d->vip, &d->cfg.vips[i], err, sizeof(err)) < 0) {
+			log_err("%s", err);
+			return -1;
+		}
+	}
+	if (!d->holds_vip)
+		d->claims++;
+	d->holds_vip = 1;
+	/* first GARP now, the rest of the burst spaced by the timer */
+	send_garps(d);
+	d->garp_left = d->cfg.garp_count > 0 ? d->cfg.garp_count - 1 : 0;
+	d->garp_next_ns = now + (uint64_t)d->cfg.garp_interval_ms * 1000000ull;
+	d->garp_refresh_next_ns = now + (uint64_t)d->cfg.garp_refresh_ms * 1000000ull;
+	arm_timer(d);
+	return 0;
+}
+
+static void release(struct twind *d)
+{
+	char err[256];
+
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		if (vip_del(d->vip, &d->cfg.vips[i], err, sizeof(err)) < 0)
+			log_err("%s", err);
+	if (d->holds_vip)
+		d->releases++;
+	d->holds_vip = 0;
+	d->garp_left = 0;
+	d->probing = 0;
+	arm_timer(d);
+}
+
+void act_release_all(struct twind *d, const char *why)
+{
+	log_info("releasing failover IP: %s", why);
+	release(d);
+}
+
+static void start_probe(struct twind *d)
+{
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		arp_send_probe(d->arp, d->cfg.vips[i].addr);
+	d->probing = 1;
+	d->probe_deadline_ns = mono_ns() + (uint64_t)d->cfg.arp_probe_ms * 1000000ull;
+	arm_timer(d);
+}
+
+static struct fsm_event make_event(struct twind *d, enum fsm_event_type type)
+{
+	struct fsm_event ev = {.type = type, .now_ms = mono_ns() / 1000000ull};
+
+	if (d->peer.ever_seen) {
+		ev.peer_state = d->peer.last.state;
+		ev.peer_priority = d->peer.last.priority;
+		ev.peer_flags = d->peer.last.flags;
+		ev.peer_epoch = d->peer.last.epoch;
+	}
+	return ev;
+}
+
+void act_event(struct twind *d, enum fsm_event_type type)
+{
+	struct fsm_event ev = make_event(d, type);
+
+	apply(d, fsm_step(&d->fsm, &ev));
+}
+
+static void apply(struct twind *d, struct fsm_result r)
+{
+	char err[256];
+
+	if (r.to != r.from) {
+		log_info("state %s -> %s: %s", node_state_name(r.from), node_state_name(r.to), r.reason);
+		d->state_since_real_s = real_ns() / 1000000000ull;
+	}
+	if (r.actions & FA_ALARM)
+		alarm_set(d, r.reason);
+	if (r.actions & FA_RELEASE)
+		release(d);
+	if (r.actions & FA_EPOCH_BUMP) {
+		if (persist_write_u64(d->cfg.state_dir, "epoch", d->fsm.epoch, err, sizeof(err)) < 0)
+			log_err("%s", err);
+	}
+	if (r.actions & FA_PROBE)
+		start_probe(d);
+	if (r.actions & FA_NOTIFY)
+		beat_send(d); /* tell the peer at once, not at the next tick */
+	if (r.actions & FA_CLAIM) {
+		if (d->holds_vip && r.to == r.from) {
+			/* already ours (dual-active keeper): only re-announce, so the
+			 * last gratuitous ARP on the LAN is ours */
+			send_garps(d);
+		} else {
+			uint64_t t0 = mono_ns();
+			int ok = claim(d) == 0;
+			log_info("failover IP %s in %llu us", ok ? "claimed" : "claim FAILED",
+				 (unsigned long long)((mono_ns() - t0) / 1000));
+			act_event(d, ok ? FE_CLAIM_DONE : FE_CLAIM_FAILED);
+		}
+	}
+}
+
+void act_peer_beat(struct twind *d, int peer_ev)
+{
+	if (peer_ev & (PEER_EV_PATH_UP | PEER_EV_PATH_DOWN)) {
+		if (peer_link_alarm(&d->peer))
+			alarm_set(d, "heartbeat link down: peer heard on LAN only");
+		else
+			alarm_clear(d, "heartbeat link down");
+	}
+	if (peer_ev & PEER_EV_UP) {
+		log_info("peer %u alive (%s, epoch %llu)", d->cfg.peer_id, node_state_name(d->peer.last.state),
+			 (unsigned long long)d->peer.last.epoch);
+		alarm_clear(d, "peer dead");
+		act_event(d, FE_PEER_UP);
+	}
+	act_event(d, FE_PEER_BEAT);
+}
+
+void act_check_peer(struct twind *d)
+{
+	int ev = peer_check(&d->peer, mono_ns());
+
+	if (ev & (PEER_EV_PATH_DOWN | PEER_EV_PATH_UP)) {
+		if (peer_link_alarm(&d->peer))
+			alarm_set(d, "heartbeat link down: peer heard on LAN only");
+		else
+			alarm_clear(d, "heartbeat link down");
+	}
+	if (ev & PEER_EV_DEAD) {
+		log_warn("peer %u dead: all paths silent for %llu ms", d->cfg.peer_id,
+			 (unsigned long long)(d->detect_ns / 1000000));
+		act_event(d, FE_PEER_DEAD);
+	}
+}
+
+void act_on_timer(struct twind *d)
+{
+	uint64_t now = mono_ns();
+
+	if (d->probing && now >= d->probe_deadline_ns) {
+		d->probing = 0;
+		act_event(d, FE_PROBE_CLEAR);
+	}
+	if (d->garp_left && now >= d->garp_next_ns && d->holds_vip) {
+		send_garps(d);
+		d->garp_left--;
+		d->garp_next_ns += (uint64_t)d->cfg.garp_interval_ms * 1000000ull;
+	}
+	if (d->holds_vip && d->cfg.garp_refresh_ms && now >= d->garp_refresh_next_ns) {
+		send_garps(d);
+		d->garp_refresh_next_ns = now + (uint64_t)d->cfg.garp_refresh_ms * 1000000ull;
+	}
+	arm_timer(d);
+}
+
+void act_on_arp(struct twind *d)
+{
+	struct arp_seen seen;
+
+	while (arp_read(d->arp, &seen) > 0) {
+		for (size_t i = 0; i < d->cfg.n_vips; i++) {
+			if (!arp_is_conflict(&seen, d->cfg.vips[i].addr, arp_mac(d->arp)))
+				continue;
+			char text[96];
+			snprintf(text, sizeof(text), "failover IP %s answered by %02x:%02x:%02x:%02x:%02x:%02x",
+				 inet_ntoa(d->cfg.vips[i].addr), seen.sha[0], seen.sha[1],
+				 seen.sha[2], seen.sha[3], seen.sha[4], seen.sha[5]);
+			if (d->probing) {
+				d->probing = 0;
+				alarm_set(d, text);
+				act_event(d, FE_PROBE_CONFLICT);
+				arm_timer(d);
+			}
+		}
+	}
+}

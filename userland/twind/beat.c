@@ -1,0 +1,274 @@
+/* Heartbeats: send on both paths, receive from the XDP ring (heartbeat link)
+ * and the UDP socket (LAN), authenticate, hand valid beats to the peer
+ * tracker. Receive times are the kernel's, never "when we got round to it". */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "daemon.h"
+#include "hb_xdp.h"
+#include "hb_xdp_loader.h"
+#include "log.h"
+#include "persist.h"
+
+#define SEQ_BLOCK (1ull << 20) /* seq numbers reserved on disk at a time */
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void handle_frame(struct twind *d, enum path_id path, const uint8_t *buf, size_t len, uint64_t rx_ns)
+{
+	struct hb_frame f;
+	enum hb_err e = hb_decode(buf, len, &d->key, d->cfg.cluster_id, d->cfg.node_id, &f);
+
+	if (e == HB_OK && f.node_id != d->cfg.peer_id)
+		e = HB_E_CLUSTER; /* a third node with our key: not our peer */
+	if (e != HB_OK) {
+		peer_on_bad(&d->peer, path, e);
+		log_debug("dropped %s frame: %s", path == PATH_LINK ? d->cfg.hb_interface : "udp", hb_strerror(e));
+		return;
+	}
+	uint64_t now = mono_ns(), rnow = real_ns();
+	uint64_t rx_real = rnow - (now > rx_ns ? now - rx_ns : 0);
+	int ev = peer_on_beat(&d->peer, path, &f, rx_ns, rx_real);
+	if (ev < 0)
+		return; /* replay, counted */
+	act_peer_beat(d, ev);
+}
+
+static void ring_cb(void *ctx, const struct hbx_event *ev)
+{
+	struct twind *d = ctx;
+	size_t len = ev->len < HBX_SNAP_LEN ? ev->len : HBX_SNAP_LEN;
+
+	handle_frame(d, PATH_LINK, ev->data, len, ev->ktime_ns);
+}
+
+void beat_on_ring(struct twind *d)
+{
+	if (d->xdp)
+		hbx_consume(d->xdp);
+}
+
+void beat_on_udp(struct twind *d)
+{
+	for (;;) {
+		uint8_t buf[256];
+		char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+		struct sockaddr_in from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf)};
+		ssize_t n = recvmsg(d->udp_fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		uint64_t now = mono_ns(), rx_ns = now;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec ts;
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				uint64_t stamp = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+				uint64_t rnow = real_ns();
+				/* realtime stamp -> monotonic: same distance back from now */
+				if (rnow > stamp && rnow - stamp < now)
+					rx_ns = now - (rnow - stamp);
+			}
+		}
+		if (from.sin_addr.s_addr != d->cfg.peer_address.s_addr) {
+			d->peer.path[PATH_UDP].foreign++;
+			continue;
+		}
+		handle_frame(d, PATH_UDP, buf, (size_t)n, rx_ns);
+	}
+}
+
+static void fill_frame(struct twind *d, struct hb_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->version = HB_VERSION;
+	f->node_id = d->cfg.node_id;
+	f->state = (uint8_t)d->fsm.state;
+	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
+		   (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0);
+	f->cluster_id = d->cfg.cluster_id;
+	f->interval_us = d->cfg.hb_interval_us;
+	f->epoch = d->fsm.epoch;
+	f->seq = d->seq;
+	f->realtime_ns = real_ns();
+	f->priority = d->cfg.priority;
+}
+
+static void reserve_seq(struct twind *d)
+{
+	char err[256];
+
+	d->seq_reserved = d->seq + SEQ_BLOCK;
+	if (persist_write_u64(d->cfg.state_dir, "seq", d->seq_reserved, err, sizeof(err)) < 0)
+		log_err("%s (seq numbers may repeat after a restart)", err);
+}
+
+void beat_send(struct twind *d)
+{
+	struct hb_frame f;
+	uint8_t buf[HB_FRAME_LEN];
+	uint64_t now = mono_ns();
+
+	d->seq++;
+	fill_frame(d, &f);
+
+	peer_echo(&d->peer, PATH_LINK, now, &f.echo_seq, &f.echo_delay_us);
+	hb_encode(&f, &d->key, buf);
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(HB_ETHERTYPE),
+				 .sll_ifindex = d->hb_ifindex,
+				 .sll_halen = ETH_ALEN,
+				 .sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	if (sendto(d->pkt_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		log_debug("send on %s: %s", d->cfg.hb_interface, strerror(errno));
+
+	peer_echo(&d->peer, PATH_UDP, now, &f.echo_seq, &f.echo_delay_us);
+	hb_encode(&f, &d->key, buf);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(d->cfg.udp_port),
+				 .sin_addr = d->cfg.peer_address};
+	if (sendto(d->udp_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
+		log_debug("send to peer over udp: %s", strerror(errno));
+
+	peer_note_tx(&d->peer, d->seq, now);
+	d->beats_sent++;
+	d->last_beat_ns = now;
+	/* after the beat, never before it: the fsync must not delay a beat */
+	if (d->seq + 1024 >= d->seq_reserved)
+		reserve_seq(d);
+}
+
+static int open_packet(struct twind *d, char *err, size_t errlen)
+{
+	int prio = 7; /* TC_PRIO_CONTROL */
+	int one = 1;
+
+	d->hb_ifindex = (int)if_nametoindex(d->cfg.hb_interface);
+	if (!d->hb_ifindex) {
+		snprintf(err, errlen, "heartbeat interface %s: %s", d->cfg.hb_interface, strerror(errno));
+		return -1;
+	}
+	/* protocol 0: a send-only socket, receiving is the XDP program's job */
+	d->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (d->pkt_fd < 0) {
+		snprintf(err, errlen, "packet socket on %s: %s", d->cfg.hb_interface, strerror(errno));
+		return -1;
+	}
+	setsockopt(d->pkt_fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	/* skip the qdisc: a beat must not wait behind bulk DRBD traffic */
+	setsockopt(d->pkt_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	return 0;
+}
+
+static int open_udp(struct twind *d, char *err, size_t errlen)
+{
+	int one = 1, prio = 6, tos = 0xb8; /* EF */
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(d->cfg.udp_port)};
+
+	d->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (d->udp_fd < 0) {
+		snprintf(err, errlen, "udp socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(d->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(d->udp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	setsockopt(d->udp_fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	setsockopt(d->udp_fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	if (setsockopt(d->udp_fd, SOL_SOCKET, SO_BINDTODEVICE, d->cfg.lan_interface,
+		       (socklen_t)strlen(d->cfg.lan_interface)) < 0) {
+		snprintf(err, errlen, "udp heartbeat: bind to %s: %s", d->cfg.lan_interface, strerror(errno));
+		return -1;
+	}
+	if (bind(d->udp_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "udp heartbeat: bind port %u: %s", d->cfg.udp_port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int init_seq(struct twind *d, char *err, size_t errlen)
+{
+	uint64_t reserved = 0;
+	int r = persist_read_u64(d->cfg.state_dir, "seq", &reserved, err, errlen);
+
+	if (r < 0)
+		log_warn("%s: starting seq from the clock", err);
+	/* never reuse a seq: start above both the clock (µs) and the last
+	 * reservation, whichever is higher (the clock may have gone back) */
+	d->seq = real_ns() / 1000;
+	if (r == 0 && reserved > d->seq)
+		d->seq = reserved;
+	d->seq_reserved = d->seq + SEQ_BLOCK;
+	if (persist_write_u64(d->cfg.state_dir, "seq", d->seq_reserved, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+int beat_open(struct twind *d, char *err, size_t errlen)
+{
+	struct hbx_cfg xc = {.cluster_id = d->cfg.cluster_id,
+			     .rate_limit_pps = d->cfg.hb_rate_limit,
+			     .burst = d->cfg.hb_rate_limit / 10 + 16,
+			     .n_ports = (uint32_t)d->cfg.n_allow_ports};
+	char xerr[256] = "";
+
+	d->pkt_fd = d->udp_fd = -1;
+	for (size_t i = 0; i < d->cfg.n_allow_ports && i < HBX_MAX_PORTS; i++)
+		xc.allow_ports[i] = d->cfg.allow_ports[i];
+	if (init_seq(d, err, errlen) < 0 || open_packet(d, err, errlen) < 0 || open_udp(d, err, errlen) < 0)
+		return -1;
+	int r = hbx_open(&d->xdp, d->cfg.hb_interface, &xc, d->cfg.xdp_mode == 1, ring_cb, d, xerr, sizeof(xerr));
+	if (r < 0) {
+		snprintf(err, errlen, "XDP on %s: %s", d->cfg.hb_interface, xerr);
+		return -1;
+	}
+	if (r == 1)
+		log_warn("XDP on %s: %s", d->cfg.hb_interface, xerr);
+	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms)",
+		 d->cfg.hb_interface, hbx_mode(d->xdp), inet_ntoa(d->cfg.peer_address), d->cfg.udp_port,
+		 d->cfg.hb_interval_us, d->cfg.hb_misses, (unsigned long long)(d->detect_ns / 1000000));
+	return 0;
+}
+
+void beat_close(struct twind *d)
+{
+	if (d->xdp)
+		hbx_close(d->xdp);
+	d->xdp = NULL;
+	if (d->pkt_fd >= 0)
+		close(d->pkt_fd);
+	if (d->udp_fd >= 0)
+		close(d->udp_fd);
+	d->pkt_fd = d->udp_fd = -1;
+}

@@ -1,0 +1,97 @@
+/* twind's state, shared by the files that make up the daemon:
+ *   main.c     options, set-up, the epoll loop
+ *   beat.c     heartbeat send (both paths) and receive (XDP ring, UDP)
+ *   actions.c  feeds the state machine and carries out its actions
+ *   status.c   control-socket requests
+ * Everything here runs on one thread; nothing in the loop may block. */
+#ifndef TWIN_DAEMON_H
+#define TWIN_DAEMON_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "fsm.h"
+#include "hb_wire.h"
+#include "peer.h"
+
+struct hbx;
+struct fence;
+struct vip_ctx;
+struct arp_sock;
+struct health;
+struct ctl_server;
+struct ctl_resp;
+
+#define TWIN_VERSION "0.1.0"
+
+#define MAX_ALARMS 8
+
+struct twind {
+	struct twin_config cfg;
+	const char *config_path;
+	struct hb_key key;
+	struct fsm fsm;
+	struct peer peer;
+	uint64_t detect_ns;
+
+	int epfd, sigfd;
+	int beat_tfd;   /* heartbeat cadence, absolute CLOCK_MONOTONIC */
+	int action_tfd; /* ARP probe deadline and GARP spacing */
+
+	/* heartbeat I/O */
+	struct hbx *xdp;
+	int pkt_fd; /* AF_PACKET on the heartbeat link, send only */
+	int hb_ifindex;
+	uint8_t hb_mac[6];
+	int udp_fd; /* UDP beats on the LAN, both ways */
+	uint64_t seq, seq_reserved;
+	uint64_t beats_sent;
+	uint64_t beat_overruns; /* ticks we were too late for: our own stalls */
+	uint64_t last_beat_ns;
+
+	/* failover IP */
+	struct fence *fence;
+	struct vip_ctx *vip;
+	struct arp_sock *arp;
+	int holds_vip;
+	int probing;
+	uint64_t probe_deadline_ns;
+	unsigned garp_left;
+	uint64_t garp_next_ns;
+	uint64_t garp_refresh_next_ns;
+	uint64_t claims, releases;
+
+	struct health *health;
+	struct ctl_server *ctl;
+
+	char alarms[MAX_ALARMS][96];
+	unsigned n_alarms;
+	uint64_t state_since_real_s;
+	int stop;
+};
+
+/* time */
+uint64_t mono_ns(void);
+uint64_t real_ns(void);
+
+/* beat.c */
+int beat_open(struct twind *d, char *err, size_t errlen);
+void beat_close(struct twind *d);
+void beat_send(struct twind *d); /* one beat on every path, now */
+void beat_on_ring(struct twind *d); /* XDP ring readable */
+void beat_on_udp(struct twind *d);  /* UDP socket readable */
+
+/* actions.c */
+void act_event(struct twind *d, enum fsm_event_type type); /* build the event, step, act */
+void act_peer_beat(struct twind *d, int peer_ev);           /* after a valid beat */
+void act_check_peer(struct twind *d);                       /* silence check, each tick */
+void act_on_timer(struct twind *d);                         /* action_tfd expired */
+void act_on_arp(struct twind *d);                           /* ARP socket readable */
+void act_release_all(struct twind *d, const char *why);     /* shutdown / start-up clean-up */
+void alarm_set(struct twind *d, const char *text);
+void alarm_clear(struct twind *d, const char *prefix);
+
+/* status.c */
+void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *resp);
+
+#endif

@@ -1,0 +1,621 @@
+/* Local health monitor: see health.h. */
+#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#include "health.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+#include <netlink/route/rtnl.h>
+
+#include "log.h"
+
+extern char **environ;
+
+/* IFF_LOWER_UP lives in linux/if.h, which clashes with net/if.h */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+enum { TAG_NETLINK = 1, TAG_TIMER, TAG_PIDFD, TAG_STDERR };
+
+enum cmd_state {
+	CMD_IDLE,    /* waiting for next_ms */
+	CMD_RUNNING, /* started at started_ms, killed at started_ms + timeout */
+	CMD_KILLED,  /* timed out, SIGKILLed, waiting to reap it */
+};
+
+struct health {
+	int ep;	   /* the fd the daemon watches */
+	int timer; /* next start, or the running command's deadline */
+	struct nl_sock *nl;
+	struct nl_cb *cb; /* our reference to the socket's callbacks */
+
+	struct health_link links[CFG_MAX_TRACK];
+	int seen[CFG_MAX_TRACK]; /* named in the dump in progress */
+	size_t n_links;
+	int links_known; /* a dump completed: missing links are really missing */
+	int dumping;
+	int redump; /* events were lost (overrun) or the dump was interrupted */
+
+	char cmd[CFG_CMD_MAX]; /* "" = no health command */
+	uint32_t interval_ms, timeout_ms;
+	struct health_verdict verdict;
+	enum cmd_state state;
+	pid_t pid;
+	int pidfd, errfd;
+	char errline[96]; /* first line of the command's stderr */
+	size_t errlen;
+	int errline_done;
+	uint64_t started_ms, next_ms;
+	char cmd_reason[HEALTH_REASON_MAX]; /* the last failure */
+
+	int ok, changed;
+	char reason[HEALTH_REASON_MAX];
+};
+
+/* ---------------- pure logic ---------------- */
+
+void health_verdict_init(struct health_verdict *v, uint32_t fall, uint32_t rise)
+{
+	v->fall = fall ? fall : 1;
+	v->rise = rise ? rise : 1;
+	v->fails = v->oks = 0;
+	v->ok = 1;
+}
+
+int health_verdict_feed(struct health_verdict *v, int success)
+{
+	int was = v->ok;
+
+	if (success) {
+		v->fails = 0;
+		if (v->oks < UINT32_MAX)
+			v->oks++;
+		if (!v->ok && v->oks >= v->rise)
+			v->ok = 1;
+	} else {
+		v->oks = 0;
+		if (v->fails < UINT32_MAX)
+			v->fails++;
+		if (v->ok && v->fails >= v->fall)
+			v->ok = 0;
+	}
+	return v->ok != was;
+}
+
+int health_link_check(const struct health_link *l, char *reason, size_t len)
+{
+	const char *why = NULL;
+
+	if (!l->ifindex)
+		why = "is missing";
+	else if (!(l->flags & IFF_UP))
+		why = "is admin-down";
+	else if (!(l->flags & IFF_LOWER_UP) || !(l->flags & IFF_RUNNING))
+		why = "has no carrier";
+	if (!why)
+		return 1;
+	snprintf(reason, len, "tracked interface %s %s", l->name, why);
+	return 0;
+}
+
+/* ---------------- helpers ---------------- */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int ep_add(struct health *h, int fd, uint32_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+
+	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void close_fd(struct health *h, int *fd)
+{
+	if (*fd < 0)
+		return;
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
+/* Recompute the overall verdict: a bad link wins over the command. */
+static void evaluate(struct health *h)
+{
+	char why[HEALTH_REASON_MAX];
+	int ok = 1;
+
+	snprintf(why, sizeof(why), "ok");
+	for (size_t i = 0; h->links_known && ok && i < h->n_links; i++)
+		ok = health_link_check(&h->links[i], why, sizeof(why));
+	if (ok && h->cmd[0] && !h->verdict.ok) {
+		ok = 0;
+		snprintf(why, sizeof(why), "%s", h->cmd_reason);
+	}
+	if (ok != h->ok)
+		h->changed = 1;
+	h->ok = ok;
+	snprintf(h->reason, sizeof(h->reason), "%s", why);
+}
+
+/* ---------------- tracked interfaces (netlink) ---------------- */
+
+static void link_event(struct health *h, int type, int ifindex, const char *name, unsigned flags)
+{
+	for (size_t i = 0; i < h->n_links; i++) {
+		struct health_link *l = &h->links[i];
+		int same_name = name && strcmp(name, l->name) == 0;
+
+		if (type == RTM_NEWLINK && same_name) {
+			l->ifindex = ifindex;
+			l->flags = flags;
+			h->seen[i] = 1;
+		} else if (type == RTM_NEWLINK && l->ifindex == ifindex) {
+			l->ifindex = 0; /* renamed away from the tracked name */
+		} else if (type == RTM_DELLINK && (same_name || l->ifindex == ifindex)) {
+			l->ifindex = 0;
+		}
+	}
+}
+
+static int on_link_msg(struct nl_msg *msg, void *arg)
+{
+	struct health *h = arg;
+	struct nlmsghdr *nh = nlmsg_hdr(msg);
+	const struct ifinfomsg *ifi;
+	struct nlattr *a;
+	char name[IFNAMSIZ] = "";
+
+	if (nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK)
+		return NL_OK;
+	if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+		h->redump = 1;
+	if (nlmsg_datalen(nh) < (int)sizeof(*ifi))
+		return NL_OK;
+	ifi = nlmsg_data(nh);
+	/* AF_BRIDGE messages describe bridge ports, not the link coming or going */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return NL_OK;
+	a = nlmsg_find_attr(nh, sizeof(*ifi), IFLA_IFNAME);
+	if (a)
+		nla_strlcpy(name, a, sizeof(name));
+	link_event(h, nh->nlmsg_type, ifi->ifi_index, a ? name : NULL, ifi->ifi_flags);
+	return NL_OK;
+}
+
+static int on_dump_done(struct nl_msg *msg, void *arg)
+{
+	struct health *h = arg;
+
+	(void)msg;
+	if (!h->dumping)
+		return NL_OK;
+	h->dumping = 0;
+	for (size_t i = 0; i < h->n_links; i++)
+		if (!h->seen[i])
+			h->links[i].ifindex = 0;
+	h->links_known = 1;
+	return NL_OK;
+}
+
+static int start_dump(struct health *h)
+{
+	int err;
+
+	memset(h->seen, 0, sizeof(h->seen));
+	err = nl_rtgen_request(h->nl, RTM_GETLINK, AF_UNSPEC, NLM_F_DUMP);
+	if (err < 0)
+		return err;
+	h->dumping = 1;
+	h->redump = 0;
+	return 0;
+}
+
+/* Reads until the socket is empty. The link state is in every message, so
+ * after an overrun (ENOBUFS) a fresh dump puts everything right. */
+static int netlink_read(struct health *h)
+{
+	for (;;) {
+		int n = nl_recvmsgs_report(h->nl, h->cb);
+
+		if (n == -NLE_NOMEM || n == -NLE_DUMP_INTR) {
+			h->redump = 1;
+			if (n == -NLE_DUMP_INTR)
+				h->dumping = 0;
+			continue;
+		}
+		if (n == 0 || n == -NLE_AGAIN)
+			break;
+		if (n < 0) {
+			log_warn("health: netlink: %s", nl_geterror(n));
+			return -1;
+		}
+	}
+	if (h->redump && !h->dumping) {
+		int err = start_dump(h);
+
+		if (err < 0) {
+			log_warn("health: netlink link dump: %s", nl_geterror(err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int netlink_open(struct health *h, char *err, size_t errlen)
+{
+	int e;
+
+	h->nl = nl_socket_alloc();
+	if (!h->nl) {
+		snprintf(err, errlen, "health: nl_socket_alloc failed");
+		return -1;
+	}
+	nl_socket_disable_seq_check(h->nl); /* events have seq 0 */
+	nl_socket_disable_auto_ack(h->nl);
+	h->cb = nl_socket_get_cb(h->nl);
+	nl_cb_set(h->cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_msg, h);
+	nl_cb_set(h->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_dump_done, h);
+	e = nl_connect(h->nl, NETLINK_ROUTE);
+	if (e >= 0)
+		e = nl_socket_add_membership(h->nl, RTNLGRP_LINK);
+	if (e >= 0)
+		e = nl_socket_set_nonblocking(h->nl);
+	if (e >= 0)
+		e = start_dump(h);
+	if (e < 0) {
+		snprintf(err, errlen, "health: netlink route socket: %s", nl_geterror(e));
+		return -1;
+	}
+	if (ep_add(h, nl_socket_get_fd(h->nl), TAG_NETLINK) < 0) {
+		snprintf(err, errlen, "health: epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------- health command ---------------- */
+
+static void cmd_result(struct health *h, int success, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cmd_result(struct health *h, int success, const char *fmt, ...)
+{
+	if (!success) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(h->cmd_reason, sizeof(h->cmd_reason), fmt, ap);
+		va_end(ap);
+		log_info("health: %s (%u in a row, fall %u)", h->cmd_reason, h->verdict.fails + 1,
+			 h->verdict.fall);
+	}
+	health_verdict_feed(&h->verdict, success);
+}
+
+/* Keeps the first line of stderr, discards the rest so the command never
+ * blocks on a full pipe. */
+static void stderr_read(struct health *h)
+{
+	char buf[512];
+	ssize_t n;
+
+	while (h->errfd >= 0) {
+		n = read(h->errfd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_fd(h, &h->errfd);
+			return;
+		}
+		for (ssize_t i = 0; i < n && !h->errline_done; i++) {
+			if (buf[i] == '\n' || h->errlen + 1 >= sizeof(h->errline))
+				h->errline_done = 1;
+			else
+				h->errline[h->errlen++] = buf[i];
+		}
+		h->errline[h->errlen] = '\0';
+	}
+}
+
+static void cmd_start(struct health *h, uint64_t now)
+{
+	char *const argv[] = {"sh", "-c", h->cmd, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	struct sched_param sp = {.sched_priority = 0};
+	sigset_t none, all;
+	int p[2], rc;
+
+	h->started_ms = now;
+	h->next_ms = now + h->interval_ms;
+	h->errlen = 0;
+	h->errline[0] = '\0';
+	h->errline_done = 0;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		cmd_result(h, 0, "health command could not start: pipe: %s", strerror(errno));
+		return;
+	}
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	/* own process group (killed as a whole), and none of the daemon's
+	 * blocked signals, handlers or SCHED_FIFO */
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					  POSIX_SPAWN_SETSCHEDULER);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setschedpolicy(&at, SCHED_OTHER);
+	posix_spawnattr_setschedparam(&at, &sp);
+	rc = posix_spawn(&h->pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (rc != 0) {
+		close(p[0]);
+		cmd_result(h, 0, "health command could not start: %s", strerror(rc));
+		return;
+	}
+
+	h->pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
+	if (h->pidfd < 0 || ep_add(h, h->pidfd, TAG_PIDFD) < 0) {
+		int e = errno;
+
+		/* cannot watch it without blocking: stop it now */
+		kill(-h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		close(p[0]);
+		if (h->pidfd >= 0)
+			close(h->pidfd);
+		h->pidfd = -1;
+		cmd_result(h, 0, "health command could not be watched: %s", strerror(e));
+		return;
+	}
+	h->errfd = p[0];
+	if (ep_add(h, h->errfd, TAG_STDERR) < 0)
+		close_fd(h, &h->errfd); /* the reason loses its detail, nothing worse */
+	h->state = CMD_RUNNING;
+}
+
+/* The pidfd is readable: the leader has exited but is not reaped yet, so its
+ * process group id cannot have been reused: kill what it left behind. */
+static void cmd_exited(struct health *h, uint64_t now)
+{
+	int st = 0;
+	pid_t r;
+	const char *sep;
+
+	kill(-h->pid, SIGKILL);
+	do
+		r = waitpid(h->pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return; /* spurious wake-up */
+	close_fd(h, &h->pidfd);
+	stderr_read(h);
+	close_fd(h, &h->errfd);
+	if (h->next_ms < now)
+		h->next_ms = now; /* never overlap, but do not fall behind either */
+	if (h->state == CMD_KILLED) {
+		h->state = CMD_IDLE;
+		return; /* already counted as a time-out */
+	}
+	h->state = CMD_IDLE;
+	sep = h->errlen ? ": " : "";
+	if (r < 0)
+		cmd_result(h, 0, "health command status lost: %s", strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		cmd_result(h, 1, "ok");
+	else if (WIFEXITED(st))
+		cmd_result(h, 0, "health command exited %d%s%s", WEXITSTATUS(st), sep, h->errline);
+	else if (WIFSIGNALED(st))
+		cmd_result(h, 0, "health command killed by signal %d (%s)%s%s", WTERMSIG(st),
+			   strsignal(WTERMSIG(st)), sep, h->errline);
+	else
+		cmd_result(h, 0, "health command ended with status 0x%x", (unsigned)st);
+}
+
+static void cmd_timers(struct health *h, uint64_t now)
+{
+	if (!h->cmd[0])
+		return;
+	if (h->state == CMD_IDLE && now >= h->next_ms) {
+		cmd_start(h, now);
+	} else if (h->state == CMD_RUNNING && now >= h->started_ms + h->timeout_ms) {
+		kill(-h->pid, SIGKILL);
+		h->state = CMD_KILLED;
+		cmd_result(h, 0, "health command timed out after %u ms", h->timeout_ms);
+	} else if (h->state == CMD_KILLED && now >= h->next_ms) {
+		/* unkillable (D state): keep counting failures, start nothing */
+		h->next_ms = now + h->interval_ms;
+		cmd_result(h, 0, "health command (pid %d) still running after SIGKILL", (int)h->pid);
+	}
+}
+
+static int arm_timer(struct health *h)
+{
+	struct itimerspec its = {0};
+	uint64_t at = 0;
+
+	if (h->cmd[0])
+		at = h->state == CMD_RUNNING ? h->started_ms + h->timeout_ms : h->next_ms;
+	if (at) {
+		its.it_value.tv_sec = (time_t)(at / 1000);
+		its.it_value.tv_nsec = (long)(at % 1000) * 1000000;
+	}
+	return timerfd_settime(h->timer, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* ---------------- public ---------------- */
+
+int health_open(struct health **hp, const struct twin_config *cfg, char *err, size_t errlen)
+{
+	struct health *h = calloc(1, sizeof(*h));
+
+	*hp = NULL;
+	if (!h) {
+		snprintf(err, errlen, "health: out of memory");
+		return -1;
+	}
+	h->pidfd = h->errfd = h->timer = h->ep = -1;
+	h->ok = 1;
+	snprintf(h->reason, sizeof(h->reason), "ok");
+	snprintf(h->cmd, sizeof(h->cmd), "%s", cfg->health_command);
+	h->interval_ms = cfg->health_interval_ms ? cfg->health_interval_ms : 1000;
+	h->timeout_ms = cfg->health_timeout_ms ? cfg->health_timeout_ms : 2000;
+	health_verdict_init(&h->verdict, cfg->health_fall, cfg->health_rise);
+	h->n_links = cfg->n_track < CFG_MAX_TRACK ? cfg->n_track : CFG_MAX_TRACK;
+	for (size_t i = 0; i < h->n_links; i++)
+		snprintf(h->links[i].name, sizeof(h->links[i].name), "%s", cfg->track_interfaces[i]);
+
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (h->ep < 0) {
+		snprintf(err, errlen, "health: epoll_create1: %s", strerror(errno));
+		free(h);
+		return -1;
+	}
+	h->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (h->timer < 0 || ep_add(h, h->timer, TAG_TIMER) < 0) {
+		snprintf(err, errlen, "health: timerfd: %s", strerror(errno));
+		health_close(h);
+		return -1;
+	}
+	if (h->n_links && netlink_open(h, err, errlen) < 0) {
+		health_close(h);
+		return -1;
+	}
+	h->next_ms = mono_ms(); /* first command at the first dispatch */
+	if (arm_timer(h) < 0) {
+		snprintf(err, errlen, "health: timerfd_settime: %s", strerror(errno));
+		health_close(h);
+		return -1;
+	}
+	/* the dump is generated while the request is sent: take it now so
+	 * health_ok() is right from the start */
+	if (h->nl)
+		netlink_read(h);
+	evaluate(h);
+	h->changed = 0;
+	*hp = h;
+	return 0;
+}
+
+int health_fd(const struct health *h)
+{
+	return h->ep;
+}
+
+int health_dispatch(struct health *h, uint64_t now_ms)
+{
+	struct epoll_event evs[8];
+	int n, rc = 0;
+
+	do
+		n = epoll_wait(h->ep, evs, 8, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		uint64_t ticks;
+
+		switch (evs[i].data.u32) {
+		case TAG_NETLINK:
+			if (netlink_read(h) < 0)
+				rc = -1;
+			break;
+		case TAG_TIMER:
+			if (read(h->timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				rc = -1;
+			break;
+		case TAG_STDERR:
+			stderr_read(h);
+			break;
+		case TAG_PIDFD:
+			break; /* below, after stderr was drained */
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.u32 == TAG_PIDFD && h->pidfd >= 0)
+			cmd_exited(h, now_ms);
+	cmd_timers(h, now_ms);
+	if (arm_timer(h) < 0)
+		rc = -1;
+	evaluate(h);
+	return rc;
+}
+
+int health_ok(const struct health *h)
+{
+	return h->ok;
+}
+
+const char *health_reason(const struct health *h)
+{
+	return h->reason;
+}
+
+int health_changed(struct health *h)
+{
+	int c = h->changed;
+
+	h->changed = 0;
+	return c;
+}
+
+void health_close(struct health *h)
+{
+	if (!h)
+		return;
+	if (h->pidfd >= 0) {
+		kill(-h->pid, SIGKILL);
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(h->pidfd);
+	}
+	if (h->errfd >= 0)
+		close(h->errfd);
+	if (h->timer >= 0)
+		close(h->timer);
+	if (h->cb)
+		nl_cb_put(h->cb);
+	if (h->nl)
+		nl_socket_free(h->nl);
+	if (h->ep >= 0)
+		close(h->ep);
+	free(h);
+}

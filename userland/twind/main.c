@@ -1,0 +1,341 @@
+/* twind: the failover daemon. Options, set-up, and the one epoll loop. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "arp.h"
+#include "ctl_server.h"
+#include "daemon.h"
+#include "fence_loader.h"
+#include "hb_xdp_loader.h"
+#include "health.h"
+#include "log.h"
+#include "persist.h"
+#include "vip.h"
+
+enum { T_SIG = 1, T_BEAT, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: twind [-f CONFIG] [-t] [-s] [-v] [--print-fsm]\n"
+		   "  -f CONFIG    configuration file (default /etc/twin/twin.conf)\n"
+		   "  -t           check the configuration and exit (0 = valid)\n"
+		   "  -s           log to syslog as well as stderr\n"
+		   "  -v           verbose (debug) logging\n"
+		   "  --print-fsm  print the state machine's transition table\n");
+}
+
+static int add_fd(struct twind *d, int fd, uint32_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void realtime_setup(struct twind *d)
+{
+	/* a page fault or a CFS time slice must not delay a beat */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		log_warn("mlockall: %s (beats may be delayed by paging)", strerror(errno));
+	if (d->cfg.sched_priority > 0) {
+		struct sched_param sp = {.sched_priority = d->cfg.sched_priority};
+		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+			log_warn("SCHED_FIFO %d: %s (running at normal priority)", d->cfg.sched_priority,
+				 strerror(errno));
+	}
+}
+
+static int setup_timers(struct twind *d, char *err, size_t errlen)
+{
+	struct itimerspec its = {0};
+	uint64_t iv = (uint64_t)d->cfg.hb_interval_us * 1000ull, first = mono_ns() + iv;
+
+	d->beat_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->action_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->beat_tfd < 0 || d->action_tfd < 0) {
+		snprintf(err, errlen, "timerfd: %s", strerror(errno));
+		return -1;
+	}
+	/* absolute and periodic: the cadence does not drift with our work */
+	its.it_interval.tv_sec = (time_t)(iv / 1000000000ull);
+	its.it_interval.tv_nsec = (long)(iv % 1000000000ull);
+	its.it_value.tv_sec = (time_t)(first / 1000000000ull);
+	its.it_value.tv_nsec = (long)(first % 1000000000ull);
+	return timerfd_settime(d->beat_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int setup(struct twind *d, char *err, size_t errlen)
+{
+	sigset_t ss;
+	uint64_t epoch = 0;
+
+	if (hb_key_load(d->cfg.key_file, &d->key, err, errlen) < 0)
+		return -1;
+	if (persist_mkdir(d->cfg.state_dir, err, errlen) < 0)
+		return -1;
+	if (persist_read_u64(d->cfg.state_dir, "epoch", &epoch, err, errlen) < 0)
+		return -1;
+	d->detect_ns = (uint64_t)d->cfg.hb_interval_us * d->cfg.hb_misses * 1000ull;
+	peer_init(&d->peer, d->detect_ns);
+	struct fsm_config fc = {.priority = d->cfg.priority,
+				.node_id = d->cfg.node_id,
+				.peer_id = d->cfg.peer_id,
+				.startup_wait_ms = d->cfg.startup_wait_ms,
+				.auto_failback = d->cfg.auto_failback,
+				.failover_enabled = d->cfg.failover_enabled,
+				.probe = d->cfg.arp_probe_ms > 0,
+				.data_replicated = d->cfg.drbd_resource[0] != 0};
+	fsm_init(&d->fsm, &fc, epoch, mono_ns() / 1000000ull);
+	d->state_since_real_s = real_ns() / 1000000000ull;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0) {
+		snprintf(err, errlen, "epoll/signalfd: %s", strerror(errno));
+		return -1;
+	}
+	struct in_addr addrs[CFG_MAX_VIPS];
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		addrs[i] = d->cfg.vips[i].addr;
+	if (vip_open(&d->vip, err, errlen) < 0 || arp_open(&d->arp, d->cfg.lan_interface, err, errlen) < 0)
+		return -1;
+	if (arp_watch(d->arp, addrs, d->cfg.n_vips) < 0) {
+		snprintf(err, errlen, "ARP watch on %s: %s", d->cfg.lan_interface, strerror(errno));
+		return -1;
+	}
+	char ferr[256] = "";
+	int r = fence_open(&d->fence, d->cfg.lan_interface, addrs, (int)d->cfg.n_vips, d->cfg.xdp_mode == 1, ferr,
+			   sizeof(ferr));
+	if (r < 0) {
+		snprintf(err, errlen, "lease fence on %s: %s", d->cfg.lan_interface, ferr);
+		return -1;
+	}
+	if (r == 1)
+		log_warn("lease fence on %s: %s", d->cfg.lan_interface, ferr);
+	fence_renew(d->fence, mono_ns() + d->detect_ns);
+	fence_arm(d->fence, 1);
+	/* a node starts without the failover IP: a killed predecessor may
+	 * have left it configured */
+	act_release_all(d, "start-up");
+	if (beat_open(d, err, errlen) < 0)
+		return -1;
+	if (health_open(&d->health, &d->cfg, err, errlen) < 0)
+		return -1;
+	if (ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err, errlen) <
+	    0)
+		return -1;
+	if (setup_timers(d, err, errlen) < 0)
+		return -1;
+	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->action_tfd, T_ACTION) ||
+	    add_fd(d, hbx_ring_fd(d->xdp), T_RING) || add_fd(d, d->udp_fd, T_UDP) ||
+	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
+	    add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
+		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_beat_tick(struct twind *d)
+{
+	uint64_t expirations = 0;
+
+	if (read(d->beat_tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	/* frames that arrived while we were busy or stalled count first, with
+	 * their kernel receive times */
+	beat_on_ring(d);
+	beat_on_udp(d);
+	beat_send(d);
+	fence_renew(d->fence, mono_ns() + d->detect_ns);
+	act_event(d, FE_TICK);
+	if (expirations > 1) {
+		/* we missed ticks: our own stall. Frames queued meanwhile may
+		 * still be on their way to us; judge silence at the next tick */
+		d->beat_overruns += expirations - 1;
+		return;
+	}
+	act_check_peer(d);
+}
+
+static void on_health(struct twind *d)
+{
+	health_dispatch(d->health, mono_ns() / 1000000ull);
+	if (!health_changed(d->health))
+		return;
+	int now = health_ok(d->health);
+	d->fsm.healthy = now; /* FE_HEALTH_* below make the transition */
+	if (now) {
+		alarm_clear(d, "local health");
+		act_event(d, FE_HEALTH_OK);
+	} else {
+		char text[96];
+		snprintf(text, sizeof(text), "local health failed: %s", health_reason(d->health));
+		alarm_set(d, text);
+		act_event(d, FE_HEALTH_FAIL);
+	}
+}
+
+static void on_signal(struct twind *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: configuration reload needs a restart (twind keeps running)");
+			continue;
+		}
+		log_info("signal %u: shutting down", si.ssi_signo);
+		d->stop = 1;
+	}
+}
+
+static void shutdown_daemon(struct twind *d)
+{
+	/* leave gracefully: drop the IP, then tell the peer we are gone so it
+	 * takes over now instead of after the detection time */
+	act_release_all(d, "shutdown");
+	d->fsm.state = NS_INACTIVE;
+	d->fsm.healthy = 0;
+	for (int i = 0; i < 3; i++)
+		beat_send(d);
+	beat_close(d);
+	if (d->fence)
+		fence_close(d->fence);
+	if (d->ctl)
+		ctl_server_close(d->ctl);
+	if (d->health)
+		health_close(d->health);
+	if (d->arp)
+		arp_close(d->arp);
+	if (d->vip)
+		vip_close(d->vip);
+}
+
+static int run(struct twind *d)
+{
+	act_event(d, FE_START);
+	while (!d->stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(d->epfd, evs, 16, -1);
+		unsigned ready = 0;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			ready |= 1u << evs[i].data.u32;
+		/* receive before anything judges the peer */
+		if (ready & (1u << T_RING))
+			beat_on_ring(d);
+		if (ready & (1u << T_UDP))
+			beat_on_udp(d);
+		if (ready & (1u << T_BEAT))
+			on_beat_tick(d);
+		if (ready & (1u << T_ARP))
+			act_on_arp(d);
+		if (ready & (1u << T_ACTION)) {
+			uint64_t x;
+			if (read(d->action_tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+				log_debug("action timer: %s", strerror(errno));
+			act_on_timer(d);
+		}
+		if (ready & (1u << T_HEALTH))
+			on_health(d);
+		if (ready & (1u << T_CTL))
+			ctl_server_handle(d->ctl);
+		if (ready & (1u << T_SIG))
+			on_signal(d);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct twind d;
+	static const struct option opts[] = {{"print-fsm", no_argument, NULL, 'P'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {0}};
+	const char *path = "/etc/twin/twin.conf";
+	int check = 0, use_syslog = 0, verbose = 0, c;
+	char err[512];
+
+	while ((c = getopt_long(argc, argv, "f:tsvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'P':
+			fsm_print_table(stdout);
+			return 0;
+		case 'V':
+			printf("twind %s\n", TWIN_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_parse_file(path, &d.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "twind: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		if (hb_key_load(d.cfg.key_file, &d.key, err, sizeof(err)) < 0) {
+			fprintf(stderr, "twind: %s: %s\n", path, err);
+			return 1;
+		}
+		printf("twind: %s: configuration OK\n", path);
+		return 0;
+	}
+	d.config_path = path;
+	log_open("twind", use_syslog, verbose);
+	log_info("twind %s starting: node %s (id %u), peer id %u, cluster 0x%x", TWIN_VERSION, d.cfg.node_name,
+		 d.cfg.node_id, d.cfg.peer_id, d.cfg.cluster_id);
+	realtime_setup(&d);
+	if (setup(&d, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		shutdown_daemon(&d);
+		return 1;
+	}
+	int rc = run(&d);
+	shutdown_daemon(&d);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,237 @@
+/* Control-socket requests: status for twinctl and the panel, and the
+ * operations that act on this node. Keys are listed in docs/CONTROL.md. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+#include "daemon.h"
+#include "fence_loader.h"
+#include "hb_xdp_loader.h"
+#include "log.h"
+
+static const char *role_of(int state, int holds)
+{
+	if (holds)
+		return "active";
+	switch (state) {
+	case NS_STANDBY:
+		return "standby";
+	case NS_ACTIVATING:
+		return "activating";
+	case NS_SPLIT_BRAIN:
+		return "split-brain";
+	case NS_IDLE:
+		return "idle";
+	case NS_INACTIVE:
+		return "inactive";
+	default:
+		return "starting";
+	}
+}
+
+/* our own LAN address: the interface's first IPv4 address that is not a
+ * failover IP */
+static const char *lan_address(struct twind *d)
+{
+	static char buf[INET_ADDRSTRLEN];
+	struct ifaddrs *ifa, *i;
+
+	snprintf(buf, sizeof(buf), "-");
+	if (getifaddrs(&ifa) < 0)
+		return buf;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, d->cfg.lan_interface))
+			continue;
+		struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		int is_vip = 0;
+		for (size_t v = 0; v < d->cfg.n_vips; v++)
+			is_vip |= d->cfg.vips[v].addr.s_addr == a.s_addr;
+		if (!is_vip) {
+			inet_ntop(AF_INET, &a, buf, sizeof(buf));
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return buf;
+}
+
+static const char *tf(int b)
+{
+	return b ? "true" : "false";
+}
+
+static void status_node(struct twind *d, struct ctl_resp *r)
+{
+	uint64_t now_ms = mono_ns() / 1000000ull, now_s = real_ns() / 1000000000ull;
+	uint64_t last_active = 0;
+
+	if (d->fsm.state == NS_ACTIVE)
+		last_active = now_s;
+	else if (d->fsm.last_active_ms)
+		last_active = now_s - (now_ms - d->fsm.last_active_ms) / 1000;
+	ctl_resp_kv(r, "node.name", "%s", d->cfg.node_name);
+	ctl_resp_kv(r, "node.id", "%u", d->cfg.node_id);
+	ctl_resp_kv(r, "node.state", "%s", node_state_name(d->fsm.state));
+	ctl_resp_kv(r, "node.role", "%s", role_of(d->fsm.state, d->holds_vip));
+	ctl_resp_kv(r, "node.endpoint", "%s", lan_address(d));
+	ctl_resp_kv(r, "node.last_active", "%llu", (unsigned long long)last_active);
+	ctl_resp_kv(r, "node.failover_enabled", "%s", tf(d->fsm.failover_enabled));
+	ctl_resp_kv(r, "node.priority", "%u", d->cfg.priority);
+	ctl_resp_kv(r, "node.epoch", "%llu", (unsigned long long)d->fsm.epoch);
+	ctl_resp_kv(r, "node.healthy", "%s", tf(d->fsm.healthy));
+	ctl_resp_kv(r, "node.reason", "%s", d->fsm.reason);
+	ctl_resp_kv(r, "node.since", "%llu", (unsigned long long)d->state_since_real_s);
+	ctl_resp_kv(r, "node.beats_sent", "%llu", (unsigned long long)d->beats_sent);
+	ctl_resp_kv(r, "node.stalls", "%llu", (unsigned long long)d->beat_overruns);
+}
+
+static void status_peer(struct twind *d, struct ctl_resp *r)
+{
+	const struct peer *p = &d->peer;
+
+	ctl_resp_kv(r, "peer.id", "%u", d->cfg.peer_id);
+	ctl_resp_kv(r, "peer.endpoint", "%s", inet_ntoa(d->cfg.peer_address));
+	ctl_resp_kv(r, "peer.alive", "%s", tf(p->alive));
+	if (!p->ever_seen) {
+		ctl_resp_kv(r, "peer.state", "unknown");
+		return;
+	}
+	int state = p->alive ? p->last.state : -1;
+	ctl_resp_kv(r, "peer.state", "%s", p->alive ? node_state_name(state) : "dead");
+	ctl_resp_kv(r, "peer.role", "%s",
+		    p->alive ? role_of(state, p->last.flags & HB_F_HOLDS_VIP) : "unreachable");
+	ctl_resp_kv(r, "peer.last_active", "%llu", (unsigned long long)p->last_active_real_s);
+	ctl_resp_kv(r, "peer.failover_enabled", "%s", tf(p->last.flags & HB_F_FAILOVER_ENABLED));
+	ctl_resp_kv(r, "peer.healthy", "%s", tf(p->last.flags & HB_F_HEALTHY));
+	ctl_resp_kv(r, "peer.priority", "%u", p->last.priority);
+	ctl_resp_kv(r, "peer.epoch", "%llu", (unsigned long long)p->last.epoch);
+}
+
+static void status_paths(struct twind *d, struct ctl_resp *r)
+{
+	static const char *const kind[PATH_COUNT] = {"link", "udp"};
+	uint64_t now = mono_ns();
+
+	for (int i = 0; i < PATH_COUNT; i++) {
+		const struct peer_path *pp = &d->peer.path[i];
+		char k[48];
+#define PK(name) (snprintf(k, sizeof(k), "path.%d." name, i), k)
+		ctl_resp_kv(r, PK("name"), "%s", i == PATH_LINK ? d->cfg.hb_interface : d->cfg.lan_interface);
+		ctl_resp_kv(r, PK("kind"), "%s", kind[i]);
+		ctl_resp_kv(r, PK("up"), "%s", tf(pp->up));
+		ctl_resp_kv(r, PK("last_seen_ms"), "%lld", (long long)peer_path_age_ms(&d->peer, i, now));
+		ctl_resp_kv(r, PK("beats"), "%llu", (unsigned long long)pp->beats);
+		ctl_resp_kv(r, PK("lost"), "%llu", (unsigned long long)pp->lost);
+		ctl_resp_kv(r, PK("down_count"), "%llu", (unsigned long long)pp->down_count);
+		ctl_resp_kv(r, PK("rtt_us"), "%lld", pp->rtt_ns < 0 ? -1LL : (long long)(pp->rtt_ns / 1000));
+		ctl_resp_kv(r, PK("bad_mac"), "%llu", (unsigned long long)pp->bad_mac);
+		ctl_resp_kv(r, PK("replay"), "%llu", (unsigned long long)pp->replay);
+		ctl_resp_kv(r, PK("malformed"), "%llu", (unsigned long long)pp->malformed);
+		ctl_resp_kv(r, PK("foreign"), "%llu", (unsigned long long)pp->foreign);
+#undef PK
+	}
+}
+
+static void status_rest(struct twind *d, struct ctl_resp *r)
+{
+	char k[32];
+
+	if (d->peer.skew_known)
+		ctl_resp_kv(r, "skew_us", "%lld", (long long)(d->peer.skew_ns / 1000));
+	for (unsigned i = 0; i < d->n_alarms; i++) {
+		snprintf(k, sizeof(k), "alarm.%u", i);
+		ctl_resp_kv(r, k, "%s", d->alarms[i]);
+	}
+	for (size_t i = 0; i < d->cfg.n_vips; i++) {
+		snprintf(k, sizeof(k), "vip.%zu.addr", i);
+		ctl_resp_kv(r, k, "%s/%u", inet_ntoa(d->cfg.vips[i].addr), d->cfg.vips[i].prefix);
+		snprintf(k, sizeof(k), "vip.%zu.held", i);
+		ctl_resp_kv(r, k, "%s", tf(d->holds_vip));
+	}
+	ctl_resp_kv(r, "heartbeat.interval_us", "%u", d->cfg.hb_interval_us);
+	ctl_resp_kv(r, "heartbeat.misses", "%u", d->cfg.hb_misses);
+	if (d->xdp) {
+		__u64 st[HBX_STAT_MAX] = {0};
+		hbx_stats(d->xdp, st);
+		ctl_resp_kv(r, "xdp.mode", "%s", hbx_mode(d->xdp));
+		ctl_resp_kv(r, "xdp.rx", "%llu", (unsigned long long)st[HBX_RX_HB]);
+		ctl_resp_kv(r, "xdp.drop_foreign", "%llu", (unsigned long long)st[HBX_DROP_FOREIGN]);
+		ctl_resp_kv(r, "xdp.drop_ratelimit", "%llu", (unsigned long long)st[HBX_DROP_RATELIMIT]);
+		ctl_resp_kv(r, "xdp.drop_malformed", "%llu", (unsigned long long)st[HBX_DROP_MALFORMED]);
+		ctl_resp_kv(r, "xdp.drop_ringfull", "%llu", (unsigned long long)st[HBX_DROP_RINGFULL]);
+	}
+	if (d->fence) {
+		uint64_t arp = 0, ip = 0;
+		fence_counters(d->fence, &arp, &ip);
+		ctl_resp_kv(r, "fence.mode", "%s", fence_mode(d->fence));
+		ctl_resp_kv(r, "fence.dropped_arp", "%llu", (unsigned long long)arp);
+		ctl_resp_kv(r, "fence.dropped_ip", "%llu", (unsigned long long)ip);
+	}
+	ctl_resp_kv(r, "failover.claims", "%llu", (unsigned long long)d->claims);
+	ctl_resp_kv(r, "failover.releases", "%llu", (unsigned long long)d->releases);
+}
+
+/* Run an admin event and report what it did: the FSM refuses with a reason
+ * when its guards say no. */
+static void admin(struct twind *d, enum fsm_event_type t, struct ctl_resp *r)
+{
+	enum node_state before = d->fsm.state;
+
+	act_event(d, t);
+	if (d->fsm.state == before && t != FE_FAILOVER_ENABLE && t != FE_FAILOVER_DISABLE) {
+		ctl_resp_err(r, "refused: %s (state %s)", d->fsm.reason, node_state_name(before));
+		return;
+	}
+	ctl_resp_ok(r);
+	ctl_resp_kv(r, "message", "%s -> %s: %s", node_state_name(before), node_state_name(d->fsm.state),
+		    d->fsm.reason);
+}
+
+void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
+{
+	struct twind *d = ctx;
+
+	if (!strcmp(argv[0], "ping")) {
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "message", "pong");
+		return;
+	}
+	if (!strcmp(argv[0], "version")) {
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "version", "twind %s protocol %d", TWIN_VERSION, CTL_PROTO_VERSION);
+		return;
+	}
+	if (!strcmp(argv[0], "status")) {
+		ctl_resp_ok(r);
+		status_node(d, r);
+		status_peer(d, r);
+		status_paths(d, r);
+		status_rest(d, r);
+		return;
+	}
+	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "enable")) {
+		log_info("admin: failover enabled");
+		admin(d, FE_FAILOVER_ENABLE, r);
+		return;
+	}
+	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "disable")) {
+		log_info("admin: failover disabled");
+		admin(d, FE_FAILOVER_DISABLE, r);
+		return;
+	}
+	if (!strcmp(argv[0], "restore") && argc == 1) {
+		log_info("admin: restore");
+		admin(d, FE_ADMIN_RESTORE, r);
+		return;
+	}
+	if (!strcmp(argv[0], "release") && argc == 1) {
+		log_info("admin: release");
+		admin(d, FE_ADMIN_RELEASE, r);
+		return;
+	}
+	ctl_resp_err(r, "unknown request '%s' (try: status, ping, version, failover enable|disable, "
+			       "restore, release)",
+			    argv[0]);
+}
