@@ -50,7 +50,8 @@ SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all help test test-unit test-net check-format cppcheck format clean bench demo
+.PHONY: deps units all help test test-unit test-net check-format cppcheck format clean bench demo
+.SECONDARY:
 all: $(BUILD)/twind $(BUILD)/twinctl $(TOOLS)
 
 help:
@@ -122,7 +123,7 @@ test-net: all
 bench: all
 	./tests/bench/run.sh
 
-demo: all
+demo: deps all
 	./tests/demo/demo-pair.sh
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

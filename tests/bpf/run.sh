@@ -6,7 +6,7 @@
 # HBX_TEST=path uses a prebuilt tests/tools/hbx_test; otherwise it is built
 # here, with the BPF skeleton, in a temporary directory.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 tmp=$(mktemp -d /tmp/twt-bpf.XXXXXX)
 A=twt-xdpa-$$
@@ -15,6 +15,7 @@ pids=()
 pass=0
 fail=0
 
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	ip netns del "$A" 2>/dev/null
@@ -22,6 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 notok() { echo "not ok - $*"; fail=$((fail + 1)); }
@@ -39,6 +41,7 @@ finish() {
 T=${HBX_TEST:-}
 if [ -z "$T" ]; then
 	T=$tmp/hbx_test
+	# shellcheck disable=SC2046 # pkg-config output is meant to split into flags
 	if ! make -s BUILD="$tmp/b" "$tmp/b/gen/hb_xdp.skel.h" >"$tmp/build.log" 2>&1 ||
 		! ${CC:-cc} -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 			-Iuserland/lib -Iuserland/bpf -I"$tmp/b/gen" $(pkg-config --cflags libbpf) \
@@ -63,8 +66,11 @@ if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
 fi
 
 # --- veth between two namespaces; XDP on va (A), traffic from vb (B) ---
-ip netns add "$A" && ip netns add "$B" &&
-	ip -n "$A" link add va type veth peer name vb netns "$B" || { notok "namespaces + veth"; finish; }
+if ! { ip netns add "$A" && ip netns add "$B" &&
+	ip -n "$A" link add va type veth peer name vb netns "$B"; }; then
+	notok "namespaces + veth"
+	finish
+fi
 for ns in "$A" "$B"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$ns" link set lo up
@@ -74,14 +80,20 @@ ip -n "$B" addr add 192.168.250.2/24 dev vb && ip -n "$B" link set vb up
 MACB=$(ip -n "$B" -br link show vb | awk '{print $3}')
 inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
-xdp_on_va() { ip -n "$A" link show va | grep -oE 'prog/xdp[a-z]* id [0-9]+( name [a-z_]+)?'; }
+# "xdp id 12 name twin_hb" (driver mode) or "xdpgeneric id ..." (SKB mode), or nothing
+xdp_on_va() {
+	ip -n "$A" link show va | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^xdp/) m = $i}
+		/prog\/xdp/ {print m, $2, $3, $4, $5}'
+}
 val() { sed -nE "s/^$1=(.*)/\\1/p" "$2" | tail -1; }
 
 # listen NAME [args]: start a listener in A, wait until attached (or failed)
 listen() {
 	local name=$1; shift
 	rm -f "$tmp/$name.ready"
-	inA "$T" listen va --ready "$tmp/$name.ready" --src "$MACB" --timeout 60 "$@" >"$tmp/$name.out" 2>&1 &
+	# not through inA: $! must be the listener itself (ip netns exec execs it)
+	ip netns exec "$A" "$T" listen va --ready "$tmp/$name.ready" --src "$MACB" --timeout 60 "$@" \
+		>"$tmp/$name.out" 2>&1 &
 	lpid=$!
 	pids+=("$lpid")
 	for _ in $(seq 100); do
@@ -100,16 +112,15 @@ tcp_to() { # tcp_to PORT: connect from B within 2 s?
 # 1. native attach: heartbeats to the ring, ARP and an allowed port pass, the rest dropped
 if listen l1; then
 	check "native attach on veth (mode $(val mode "$tmp/l1.out"))" [ "$(val mode "$tmp/l1.out")" = native ]
-	check "ip link shows the program in driver mode: $(xdp_on_va)" grep -q 'prog/xdp id .* name twin_hb' <(xdp_on_va)
+	check "ip link shows the program in driver mode: $(xdp_on_va)" grep -q '^xdp id .* name twin_hb' <(xdp_on_va)
 	inB "$T" send vb 200 --interval-us 1000
 	inB "$T" send vb 5 --bad-magic --seq-start 1000
 	inB "$T" send vb 5 --cluster 0x9999 --seq-start 2000
-	for port in 7789 7791; do
-		inA python3 -c 'import socket,sys,time
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(30)' $port &
-		pids+=($!)
-	done
+	ip netns exec "$A" python3 -c 'import socket,time
+ls=[socket.create_server(("0.0.0.0", p)) for p in (7789, 7791)]
+time.sleep(10)' &
+	pids+=($!)
+	disown $!
 	sleep 0.3
 	ip -n "$B" neigh flush dev vb
 	inB ping -c 3 -i 0.2 -W 1 192.168.250.1 >/dev/null 2>&1
@@ -141,7 +152,7 @@ fid=$(inA "$T" foreign va | sed -nE 's/^id=//p')
 listen l2
 o=$tmp/l2.out
 check "refuses to replace another program: $(val error "$o")" grep -q "^error=va already has an XDP program (id $fid)" "$o"
-check "the other program is still attached (id $fid)" grep -q "prog/xdp id $fid name other_xdp" <(xdp_on_va)
+check "the other program is still attached (id $fid)" grep -q "^xdp id $fid name other_xdp" <(xdp_on_va)
 ip -n "$A" link set dev va xdp off
 
 # 3. a stale program of ours (twind SIGKILLed) is replaced; rate limit on a flood
@@ -174,26 +185,33 @@ fi
 # 4. generic (SKB) mode, and a stale generic program replaced by a native attach
 if listen l5 --generic; then
 	o=$tmp/l5.out
-	check "generic attach (mode $(val mode "$o")): $(xdp_on_va)" grep -q 'prog/xdpgeneric id .* name twin_hb' <(xdp_on_va)
+	check "generic attach (mode $(val mode "$o")): $(xdp_on_va)" grep -q '^xdpgeneric id .* name twin_hb' <(xdp_on_va)
 	inB "$T" send vb 50 --interval-us 1000
-	sleep 0.2
+	stop
+	check "generic mode delivers frames (frames=$(val frames "$o") bad=$(val bad "$o"))" \
+		[ "$(val frames "$o")" = 50 -a "$(val bad "$o")" = 0 ]
+	check "close detaches: no XDP left on va" [ -z "$(xdp_on_va)" ]
+else
+	cat "$tmp/l5.out"
+	notok "generic attach"
+fi
+if listen l6 --generic; then
 	kill -9 "$lpid"
 	wait "$lpid" 2>/dev/null
-	if listen l6; then
-		o=$tmp/l6.out
+	if listen l7; then
+		o=$tmp/l7.out
 		check "stale generic program detached, native attached: $(xdp_on_va)" \
-			[ "$(val mode "$o")" = native -a -n "$(xdp_on_va | grep 'prog/xdp id')" ]
+			[ "$(val mode "$o")" = native -a -n "$(xdp_on_va | grep '^xdp id')" ]
 		inB "$T" send vb 10 --interval-us 1000
 		stop
 		check "native program after generic delivers frames (frames=$(val frames "$o"))" [ "$(val frames "$o")" = 10 ]
 		check "close detaches: no XDP left on va" [ -z "$(xdp_on_va)" ]
 	else
-		cat "$tmp/l6.out"
+		cat "$tmp/l7.out"
 		notok "native attach over a stale generic program"
 	fi
 else
-	cat "$tmp/l5.out"
-	notok "generic attach"
+	notok "listener l6"
 fi
 
 finish

@@ -72,7 +72,8 @@ NODE_MAC=$(ip -n "$NODE" -o link show "$NDEV" | grep -o 'link/ether [0-9a-f:]*' 
 start_tool() {
 	local name=$1
 	shift
-	n "$TOOL" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	# not through n(): $! must be fencetool itself (ip netns exec execs it)
+	ip netns exec "$NODE" "$TOOL" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	TOOL_PID=$!
 	PIDS+=("$TOOL_PID")
 }
@@ -117,7 +118,7 @@ check "fence armed, not fenced, no drops" \
 	test "$(status_field armed)$(status_field fenced)$(status_field dropped_arp)$(status_field dropped_ip)" = 1000
 
 # --- 2. SIGKILL: the fence bites within the lease, on its own ---
-c ping -D -n -i 0.01 -w 2 "$VIP" >"$TMP/fastping.out" 2>&1 &
+ip netns exec "$CLI" ping -D -n -i 0.01 -w 2 "$VIP" >"$TMP/fastping.out" 2>&1 &
 PIDS+=($!)
 FASTPING=$!
 sleep 0.6
@@ -129,7 +130,7 @@ read -r before after last < <(awk -v k="$kill_at" '/bytes from/ {
 		if (t <= k) b++; else a++
 		last = t
 	} END { printf "%d %d %.3f\n", b, a, (last ? last - k : -1) }' "$TMP/fastping.out")
-check "VIP answered fast pings before the kill ($before replies)" test "$before" -gt 20
+check "VIP answered fast pings before the kill ($before replies)" test "$before" -gt 5
 if awk -v l="$last" -v m="$LIMIT_S" 'BEGIN { exit !(l < m) }'; then
 	ok "VIP stopped answering ${last}s after SIGKILL (lease ${LEASE_MS} ms, limit ${LIMIT_S}s, $after late replies)"
 else
@@ -201,7 +202,7 @@ if command -v clang >/dev/null; then
 		'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$TMP/foreign.c"
 	if clang -O2 -target bpf -c "$TMP/foreign.c" -o "$TMP/foreign.o" &&
 		ip -n "$NODE" link set dev "$NDEV" xdp obj "$TMP/foreign.o" sec xdp 2>/dev/null; then
-		n "$TOOL" "$NDEV" "$VIP" >"$TMP/foreign.out" 2>"$TMP/foreign.err" &
+		ip netns exec "$NODE" "$TOOL" "$NDEV" "$VIP" >"$TMP/foreign.out" 2>"$TMP/foreign.err" &
 		TOOL_PID=$!
 		PIDS+=("$TOOL_PID")
 		wait "$TOOL_PID"

@@ -55,16 +55,19 @@ VIPTOOL=$(realpath "$VIPTOOL")
 n() { ip netns exec "$NODE" "$@"; }
 c() { ip netns exec "$CLI" "$@"; }
 
-ip netns add "$NODE" && ip netns add "$CLI" &&
-	ip link add vn0 netns "$NODE" type veth peer name vc0 netns "$CLI" &&
-	ip -n "$NODE" addr add 10.77.0.1/24 dev vn0 &&
-	ip -n "$CLI" addr add 10.77.0.2/24 dev vc0 &&
-	ip -n "$NODE" link set lo up && ip -n "$CLI" link set lo up &&
-	ip -n "$NODE" link set vn0 up && ip -n "$CLI" link set vc0 up || {
+setup() {
+	ip netns add "$NODE" && ip netns add "$CLI" &&
+		ip link add vn0 netns "$NODE" type veth peer name vc0 netns "$CLI" &&
+		ip -n "$NODE" addr add 10.77.0.1/24 dev vn0 &&
+		ip -n "$CLI" addr add 10.77.0.2/24 dev vc0 &&
+		ip -n "$NODE" link set lo up && ip -n "$CLI" link set lo up &&
+		ip -n "$NODE" link set vn0 up && ip -n "$CLI" link set vc0 up
+}
+if ! setup; then
 	echo "not ok - namespace setup"
 	echo "vip_arp: 0 passed, 1 failed"
 	exit 1
-}
+fi
 NODE_MAC=$(ip -n "$NODE" -br link show vn0 | awk '{print $3}')
 CLI_MAC=$(ip -n "$CLI" -br link show vc0 | awk '{print $3}')
 OTHER_MAC=02:00:00:00:00:99
@@ -166,12 +169,15 @@ c sysctl -qw net.ipv4.conf.vc0.arp_accept=0
 
 # --- gratuitous ARP burst on the wire ------------------------------------
 COUNT=5 INTERVAL=50
-c tcpdump -i vc0 -nn -e -tt -l --time-stamp-precision=micro arp >"$OUT/cap" 2>"$OUT/cap.err" &
+# not through c(): $! must be tcpdump itself (ip netns exec execs it), and
+# a background job ignores SIGINT, so it is stopped with SIGTERM
+ip netns exec "$CLI" tcpdump -i vc0 -nn -e -tt -l --time-stamp-precision=micro arp \
+	>"$OUT/cap" 2>"$OUT/cap.err" &
 tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening on" "$OUT/cap.err" 2>/dev/null && break; sleep 0.1; done
 n "$VIPTOOL" garp $VIP vn0 $COUNT $INTERVAL >/dev/null
 sleep 0.3
-kill -INT "$tcpdump_pid" 2>/dev/null
+kill "$tcpdump_pid" 2>/dev/null
 wait "$tcpdump_pid" 2>/dev/null
 tcpdump_pid=
 grep "Request who-has $VIP tell $VIP," "$OUT/cap" >"$OUT/garps"
@@ -191,6 +197,24 @@ want=$(((COUNT - 1) * INTERVAL))
 check "burst spans ~${want} ms (${span} ms), median gap ~${INTERVAL} ms (${median} ms)" \
 	awk -v s="$span" -v m="$median" -v w=$want -v i=$INTERVAL \
 	'BEGIN { exit !(s >= w * 0.95 && s <= w + 150 && m >= i * 0.8 && m <= i * 1.5) }'
+
+# --- the receive filter: an idle socket hears nothing ---------------------
+# node listens 1.2 s while the client sends 5 GARPs for 10.77.0.5
+watch_count() {
+	n "$VIPTOOL" watch vn0 1200 "$1" >"$OUT/watch" &
+	local p=$!
+	sleep 0.4
+	c "$VIPTOOL" garp 10.77.0.5 vc0 5 10 >/dev/null
+	wait $p && cat "$OUT/watch"
+}
+got=$(watch_count off)
+check "socket after arp_open delivers nothing (${got})" [ "$got" = 0 ]
+got=$(watch_count all)
+check "arp_watch(all) delivers every ARP frame (${got})" [ "$got" = 5 ]
+got=$(watch_count 10.77.0.99)
+check "arp_watch(10.77.0.99) drops frames about other addresses (${got})" [ "$got" = 0 ]
+got=$(watch_count 10.77.0.5)
+check "arp_watch(10.77.0.5) delivers frames from 10.77.0.5 (${got})" [ "$got" = 5 ]
 
 # --- RFC 5227 probe -------------------------------------------------------
 out=$(n "$VIPTOOL" probe 10.77.0.200 vn0 100)

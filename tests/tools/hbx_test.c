@@ -144,6 +144,7 @@ static int n_evs;
 
 static void keep_event(void *ctx, const struct hbx_event *ev)
 {
+	(void)ctx;
 	if (n_evs < (int)(sizeof(evs) / sizeof(evs[0])))
 		evs[n_evs] = *ev;
 	n_evs++;
@@ -155,8 +156,12 @@ static int run_meta(struct hbx *h, const __u8 *pkt, size_t len, __u32 meta, __u3
 {
 	__u8 buf[2048];
 	struct xdp_md md = {.data = meta, .data_end = (__u32)(meta + len), .ingress_ifindex = T_IFINDEX};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)(meta + len), .ctx_in = &md,
-		    .ctx_size_in = sizeof(md), .repeat = 1);
+	struct bpf_test_run_opts o = {.sz = sizeof(struct bpf_test_run_opts),
+				      .data_in = buf,
+				      .data_size_in = (__u32)(meta + len),
+				      .ctx_in = &md,
+				      .ctx_size_in = sizeof(md),
+				      .repeat = 1};
 
 	memset(buf, 0, meta);
 	memcpy(buf + meta, pkt, len);
@@ -542,7 +547,7 @@ static int cmd_listen(int argc, char **argv)
 
 	__u64 st[HBX_STAT_MAX];
 	hbx_stats(h, st);
-	printf("frames=%llu bad=%llu last_seq=%llu\n", (unsigned long long)ls.frames,
+	printf("frames=%llu\nbad=%llu\nlast_seq=%llu\n", (unsigned long long)ls.frames,
 	       (unsigned long long)ls.bad, (unsigned long long)ls.last_seq);
 	for (int i = 0; i < HBX_STAT_MAX; i++)
 		printf("%s=%llu\n", stat_names[i], (unsigned long long)st[i]);
@@ -559,7 +564,10 @@ static int cmd_send(int argc, char **argv)
 	__u8 f[128];
 
 	if (argc < 4)
-		return fprintf(stderr, "send IF COUNT [--cluster N] [--interval-us U] [--seq-start S] [--bad-magic]\n"), 2;
+		return fprintf(
+			   stderr,
+			   "send IF COUNT [--cluster N] [--interval-us U] [--seq-start S] [--bad-magic]\n"),
+		       2;
 	int count = atoi(argv[3]);
 	for (int i = 4; i < argc; i++) {
 		if (!strcmp(argv[i], "--cluster") && i + 1 < argc)
@@ -637,6 +645,6 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: hbx_test unit | listen IF [--generic] [--ready F] [--src MAC] [--timeout S]\n"
 		"       | send IF COUNT [--cluster N] [--interval-us U] [--seq-start S] [--bad-magic]\n"
-			"       | foreign IF\n");
+		"       | foreign IF\n");
 	return 2;
 }

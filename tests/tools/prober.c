@@ -284,6 +284,9 @@ static int setup(struct prober *pr, uint64_t interval_ns, uint64_t start_ns)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	/* a shell starts background jobs with SIGINT ignored: we want it */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	pr->sig = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	pr->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

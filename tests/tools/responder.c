@@ -55,10 +55,10 @@ static int open_socket(const char *addr, unsigned port)
 static int answer(int s, const char *name, size_t name_len)
 {
 	for (;;) {
-		char buf[2048], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		char out[ECHO_LEN + NAME_MAX_LEN];
+		char out[ECHO_LEN + NAME_MAX_LEN], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct sockaddr_in from;
-		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		/* only the first 16 bytes matter: the rest is truncated away */
+		struct iovec iov = {.iov_base = out, .iov_len = ECHO_LEN};
 		struct msghdr mh = {.msg_name = &from,
 				    .msg_namelen = sizeof(from),
 				    .msg_iov = &iov,
@@ -68,19 +68,16 @@ static int answer(int s, const char *name, size_t name_len)
 		struct in_pktinfo *pi = NULL;
 		struct cmsghdr *cm;
 		ssize_t n = recvmsg(s, &mh, 0);
-		size_t echo;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
 				pi = (struct in_pktinfo *)CMSG_DATA(cm);
-		echo = (size_t)n < ECHO_LEN ? (size_t)n : ECHO_LEN;
-		memset(out, 0, ECHO_LEN);
-		memcpy(out, buf, echo);
+		if (n < ECHO_LEN)
+			memset(out + n, 0, (size_t)(ECHO_LEN - n));
 		memcpy(out + ECHO_LEN, name, name_len);
 
-		iov.iov_base = out;
 		iov.iov_len = ECHO_LEN + name_len;
 		mh.msg_namelen = sizeof(from);
 		mh.msg_flags = 0;
@@ -127,6 +124,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	/* a shell starts background jobs with SIGINT ignored: we want it */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	s = open_socket(addr, (unsigned)port);

@@ -5,6 +5,8 @@
  *   viptool present IP/N DEV               prints present|absent
  *   viptool garp    IP DEV COUNT INTERVAL_MS
  *   viptool probe   IP DEV WAIT_MS         prints clear | conflict MAC [probing]
+ *   viptool watch   DEV WAIT_MS off|all|IP prints the number of ARP frames the
+ *                                          socket delivers in the window
  *   viptool bench   IP/N DEV ROUNDS        µs per vip_add, vip_del, arp_send_garp
  *
  * Exit: 0 done / present / clear, 1 absent / conflict, 2 error, 64 usage. */
@@ -28,6 +30,7 @@ static int usage(void)
 	fprintf(stderr, "usage: viptool add|del|present IP/N DEV\n"
 			"       viptool garp IP DEV COUNT INTERVAL_MS\n"
 			"       viptool probe IP DEV WAIT_MS\n"
+			"       viptool watch DEV WAIT_MS off|all|IP\n"
 			"       viptool bench IP/N DEV ROUNDS\n");
 	return EX_USAGE;
 }
@@ -179,6 +182,44 @@ static int cmd_probe(struct in_addr ip, const char *dev, unsigned long wait_ms)
 	return EX_NO;
 }
 
+/* How many frames arp_read hands over in wait_ms with the filter set to
+ * off (arp_open's state), all, or one address. */
+static int cmd_watch(const char *dev, unsigned long wait_ms, const char *what)
+{
+	char err[256];
+	struct arp_sock *s;
+	struct arp_seen f;
+	struct in_addr ip;
+	uint64_t deadline = now_ns() + wait_ms * 1000000u;
+	unsigned long n = 0;
+	int r = 0;
+
+	if (strcmp(what, "off") && strcmp(what, "all") && inet_pton(AF_INET, what, &ip) != 1)
+		return usage();
+	if (arp_open(&s, dev, err, sizeof(err)) < 0) {
+		fprintf(stderr, "viptool: %s\n", err);
+		return EX_ERR;
+	}
+	if (!strcmp(what, "all"))
+		r = arp_watch(s, NULL, 0);
+	else if (strcmp(what, "off"))
+		r = arp_watch(s, &ip, 1);
+	for (uint64_t t = now_ns(); r >= 0 && t < deadline; t = now_ns()) {
+		struct pollfd p = {.fd = arp_fd(s), .events = POLLIN};
+
+		poll(&p, 1, (int)((deadline - t + 999999u) / 1000000u));
+		while ((r = arp_read(s, &f)) > 0)
+			n++;
+	}
+	arp_close(s);
+	if (r < 0) {
+		fprintf(stderr, "viptool: watch %s: %s\n", dev, strerror(errno));
+		return EX_ERR;
+	}
+	printf("%lu\n", n);
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -265,6 +306,11 @@ int main(int argc, char **argv)
 		if (argc != 5 || parse_vip(argv[2], argv[3], 0, &v) < 0 || parse_u32(argv[4], 60000, &a) < 0)
 			return usage();
 		return cmd_probe(v.addr, v.dev, a);
+	}
+	if (!strcmp(cmd, "watch")) {
+		if (argc != 5 || parse_u32(argv[3], 60000, &a) < 0)
+			return usage();
+		return cmd_watch(argv[2], a, argv[4]);
 	}
 	if (!strcmp(cmd, "bench")) {
 		if (argc != 5 || parse_vip(argv[2], argv[3], 1, &v) < 0 ||

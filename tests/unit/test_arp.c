@@ -73,7 +73,7 @@ static enum arp_conflict conflict(uint16_t op, const uint8_t *sha, const char *s
 
 	arp_build(buf, op, sha, ip(spa), zero6, ip(tpa));
 	if (arp_parse(buf, sizeof(buf), &f) < 0)
-		return (enum arp_conflict)-1;
+		return (enum arp_conflict) - 1;
 	return arp_is_conflict(&f, ip(probed), ours);
 }
 

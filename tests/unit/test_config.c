@@ -483,6 +483,96 @@ static void test_bad_bytes(void)
 	free(big);
 }
 
+/* Every key, as the docs must list it. Keep in step with config.c's table. */
+static const char *const all_keys[] = {
+    "node_name",	"node_id",	  "peer_id",	    "cluster_id",	"priority",
+    "hb_interface",	"lan_interface",  "peer_address",   "udp_port",		"heartbeat_interval",
+    "heartbeat_misses", "startup_wait",	  "auto_failback",  "failover_enabled", "failover_ip",
+    "garp_count",	"garp_interval",  "garp_refresh",   "arp_probe",	"health_command",
+    "health_interval",	"health_timeout", "health_fall",    "health_rise",	"track_interface",
+    "allow_port",	"hb_rate_limit",  "key_file",	    "state_dir",	"control_socket",
+    "control_group",	"xdp_mode",	  "sched_priority", "drbd_resource",
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 1 << 20);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The shipped sample parses, shows every key, and its "#key value" lines
+ * are the real defaults: uncommenting all of them changes nothing. The man
+ * page documents every key. Run from the repository root (make test-unit). */
+static void test_docs(void)
+{
+	char *sample = slurp("rootfs/etc/twin/twin.conf"), *man = slurp("docs/twin.conf.5");
+	struct twin_config c;
+	char err[256], needle[64];
+	size_t i, o = 0;
+
+	CHECK(sample != NULL);
+	CHECK(man != NULL);
+	if (!sample || !man) {
+		fprintf(stderr, "test_docs: run from the repository root\n");
+		free(sample);
+		free(man);
+		return;
+	}
+	CHECK_EQ(config_parse_buf("twin.conf", sample, strlen(sample), &c, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+
+	/* Keys known to the parser: alone on a line they lack a value. */
+	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
+		const char *k = all_keys[i];
+		char line[64], want[96];
+
+		snprintf(line, sizeof(line), "%s\n", k);
+		snprintf(want, sizeof(want), "t.conf:1: %s: missing value", k);
+		CHECK_EQ(parse(line, &c, err, sizeof(err)), -1);
+		CHECK_STR(err, want);
+		snprintf(needle, sizeof(needle), "%s ", k);
+		if (!strstr(sample, needle))
+			fprintf(stderr, "sample twin.conf lacks %s\n", k);
+		CHECK(strstr(sample, needle) != NULL);
+		snprintf(needle, sizeof(needle), ".BI %s ", k);
+		if (!strstr(man, needle)) {
+			snprintf(needle, sizeof(needle), ".BR %s ", k);
+			if (!strstr(man, needle))
+				fprintf(stderr, "twin.conf.5 lacks %s\n", k);
+		}
+		CHECK(strstr(man, needle) != NULL);
+	}
+
+	/* Uncomment "#key value" lines (the documented defaults). */
+	char *on = calloc(1, strlen(sample) + 1);
+	int uncommented = 0;
+	for (const char *s = sample; *s; s++) {
+		int bol = s == sample || s[-1] == '\n';
+
+		if (bol && s[0] == '#' && s[1] >= 'a' && s[1] <= 'z') {
+			uncommented++;
+			continue;
+		}
+		on[o++] = *s;
+	}
+	CHECK(uncommented >= 24);
+	CHECK_EQ(config_parse_buf("twin.conf", on, o, &c, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	check_defaults(&c);
+	free(on);
+	free(sample);
+	free(man);
+}
+
 static void test_file(void)
 {
 	char dir[] = "/tmp/twin-cfg-XXXXXX", path[64], err[512];
@@ -544,4 +634,5 @@ TEST_MAIN("config", {
 	test_bad();
 	test_bad_bytes();
 	test_file();
+	test_docs();
 })

@@ -445,6 +445,15 @@ static void test_key_files(void)
 	CHECK_EQ(hb_key_load(p, &k, err, sizeof(err)), 0);
 	CHECK_EQ(k.len, (size_t)64);
 
+	/* one non-printable byte (DEL) makes a file raw, even if the rest is text */
+	char del[33];
+	memset(del, 'a', sizeof(del));
+	del[32] = 0x7f;
+	p = write_file("del", del, sizeof(del), 0600);
+	CHECK_EQ(hb_key_load(p, &k, err, sizeof(err)), 0);
+	CHECK_EQ(k.len, sizeof(del));
+	CHECK_EQ(k.bytes[0], 'a');
+
 	key_fails(write_file("hex30", digits, 30, 0600), "too short");
 	key_fails(write_file("hex130", digits, 130, 0600), "too long");
 	key_fails(write_file("hexodd", digits, 33, 0600), "odd number of hex digits");
@@ -474,9 +483,9 @@ static void test_key_files(void)
 	CHECK_EQ(hb_key_load(missing, &k, tiny, sizeof(tiny)), -1);
 	CHECK_EQ(strlen(tiny), sizeof(tiny) - 1);
 
-	const char *names[] = {"raw",	 "raw16",  "raw64",  "hex",  "hex32", "hex128", "hex30",
-			       "hex130", "hexodd", "badhex", "0x",   "raw15", "raw65",	"empty",
-			       "blank",	 "huge",   "p644",   "p640", "p604",  "p620"};
+	const char *names[] = {"raw",	"raw16",  "raw64",  "hex",    "del",  "hex32", "hex128",
+			       "hex30", "hex130", "hexodd", "badhex", "0x",   "raw15", "raw65",
+			       "empty", "blank",  "huge",   "p644",   "p640", "p604",  "p620"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char path[128];
 		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);

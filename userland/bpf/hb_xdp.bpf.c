@@ -28,6 +28,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+_Static_assert(HB_FRAME_LEN % 8 == 0, "the ring copy moves the fixed frame in 8-byte words");
+_Static_assert(HBX_SNAP_LEN >= HB_FRAME_LEN, "a ring record holds at least a whole frame");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -154,8 +157,8 @@ static __always_inline int heartbeat(struct xdp_md *ctx, const struct hbx_cfg *c
 			return count(HBX_DROP_RATELIMIT, XDP_DROP);
 	} else {
 		struct hbx_src fresh = {
-			.tokens_ts_ns = now,
-			.tokens = cfg->burst ? ((__u64)cfg->burst - 1) * NS_PER_TOKEN : 0,
+		    .tokens_ts_ns = now,
+		    .tokens = cfg->burst ? ((__u64)cfg->burst - 1) * NS_PER_TOKEN : 0,
 		};
 		if (cfg->rate_limit_pps && !cfg->burst)
 			return count(HBX_DROP_RATELIMIT, XDP_DROP);
@@ -175,14 +178,28 @@ static __always_inline int heartbeat(struct xdp_md *ctx, const struct hbx_cfg *c
 	struct hbx_event *ev = bpf_ringbuf_reserve(&hb_rb, sizeof(*ev), 0);
 	if (!ev)
 		return count(HBX_DROP_RINGFULL, XDP_DROP);
-	__u64 len = end - (void *)p; /* 64-bit: clamps then bound the very register passed */
+	/* The HB_FRAME_LEN bytes every heartbeat has: 9 direct 8-byte moves
+	 * (a helper call costs ~50 ns more). Any longer tail: the helper. */
+	__u64 *dst = (__u64 *)ev->data;
+	const __u64 *src = (const __u64 *)p;
+#pragma unroll
+	for (int i = 0; i < HB_FRAME_LEN / 8; i++)
+		dst[i] = src[i];
+	__u64 len = end - (void *)p; /* 64-bit: the clamps bound the very register passed */
 	if (len > HBX_SNAP_LEN)
 		len = HBX_SNAP_LEN;
-	if (len < HB_FRAME_LEN) /* cannot happen (checked above); tells the verifier len > 0 */
+	if (len > HB_FRAME_LEN) {
+		__u64 tail = len - HB_FRAME_LEN;
+		if (tail > HBX_SNAP_LEN - HB_FRAME_LEN) /* cannot happen; for the verifier */
+			tail = HBX_SNAP_LEN - HB_FRAME_LEN;
+		if (tail < 1)
+			tail = 1;
+		if (bpf_xdp_load_bytes(ctx, ETH_HLEN + HB_FRAME_LEN, ev->data + HB_FRAME_LEN, tail)) {
+			bpf_ringbuf_discard(ev, 0);
+			return count(HBX_DROP_MALFORMED, XDP_DROP);
+		}
+	} else {
 		len = HB_FRAME_LEN;
-	if (bpf_xdp_load_bytes(ctx, ETH_HLEN, ev->data, len)) {
-		bpf_ringbuf_discard(ev, 0);
-		return count(HBX_DROP_MALFORMED, XDP_DROP);
 	}
 	ev->ktime_ns = now;
 	ev->ifindex = ctx->ingress_ifindex;

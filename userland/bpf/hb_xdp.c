@@ -18,12 +18,12 @@ struct hbx {
 	struct ring_buffer *rb;
 	hbx_frame_cb cb;
 	void *cb_ctx;
-	int ifindex;     /* 0: loaded only */
+	int ifindex;	 /* 0: loaded only */
 	__u32 mode_flag; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE once attached */
-	int consumed;    /* frames delivered by the current hbx_consume() */
-	__u32 stale_id;  /* a stale program of ours that attach replaced */
+	int consumed;	 /* frames delivered by the current hbx_consume() */
+	__u32 stale_id;	 /* a stale program of ours that attach replaced */
 	int ncpus;
-	__u64 *percpu;   /* ncpus counters, scratch for hbx_stats() */
+	__u64 *percpu; /* ncpus counters, scratch for hbx_stats() */
 	char ifname[IF_NAMESIZE];
 };
 
@@ -46,7 +46,8 @@ static int check_cfg(const struct hbx_cfg *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (cfg->rate_limit_pps && !cfg->burst) {
-		snprintf(err, errlen, "xdp: rate limit %u/s needs a burst of at least 1", cfg->rate_limit_pps);
+		snprintf(err, errlen, "xdp: rate limit %u/s needs a burst of at least 1",
+			 cfg->rate_limit_pps);
 		return -1;
 	}
 	return 0;
@@ -94,7 +95,7 @@ static int is_ours(__u32 id, int *fd)
 static int attach_mode(struct hbx *h, __u32 mode, int *fatal, char *err, size_t errlen)
 {
 	static const __u32 modes[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_HW_MODE};
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_xdp_query_opts q = {.sz = sizeof(struct bpf_xdp_query_opts)};
 	int old_fd = -1, r;
 
 	*fatal = 1;
@@ -118,8 +119,8 @@ static int attach_mode(struct hbx *h, __u32 mode, int *fatal, char *err, size_t 
 			goto out;
 		}
 		if (r == 0) {
-			snprintf(err, errlen, "%s already has an XDP program (id %u); not replacing it", h->ifname,
-				 ids[i]);
+			snprintf(err, errlen, "%s already has an XDP program (id %u); not replacing it",
+				 h->ifname, ids[i]);
 			r = -EEXIST;
 			goto out;
 		}
@@ -129,7 +130,7 @@ static int attach_mode(struct hbx *h, __u32 mode, int *fatal, char *err, size_t 
 			continue;
 		}
 		/* ours, but in another mode: the kernel allows one mode at a time */
-		LIBBPF_OPTS(bpf_xdp_attach_opts, d, .old_prog_fd = fd);
+		struct bpf_xdp_attach_opts d = {.sz = sizeof(struct bpf_xdp_attach_opts), .old_prog_fd = fd};
 		r = bpf_xdp_detach(h->ifindex, modes[i] | XDP_FLAGS_REPLACE, &d);
 		close(fd);
 		if (r) {
@@ -140,7 +141,7 @@ static int attach_mode(struct hbx *h, __u32 mode, int *fatal, char *err, size_t 
 	}
 
 	/* never clobber a program that appeared since the query */
-	LIBBPF_OPTS(bpf_xdp_attach_opts, a, .old_prog_fd = old_fd);
+	struct bpf_xdp_attach_opts a = {.sz = sizeof(struct bpf_xdp_attach_opts), .old_prog_fd = old_fd};
 	__u32 flags = mode | (old_fd >= 0 ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST);
 	r = bpf_xdp_attach(h->ifindex, bpf_program__fd(h->skel->progs.twin_hb), flags, &a);
 	if (r) {
@@ -188,8 +189,8 @@ static int attach_noted(struct hbx *h, int force_generic, char *err, size_t errl
 	int r = attach(h, force_generic, err, errlen);
 
 	if (r >= 0 && h->stale_id && !err[0])
-		snprintf(err, errlen, "%s: replaced stale %s XDP program id %u (twind was killed?)", h->ifname,
-			 HBX_PROG_NAME, h->stale_id);
+		snprintf(err, errlen, "%s: replaced stale %s XDP program id %u (twind was killed?)",
+			 h->ifname, HBX_PROG_NAME, h->stale_id);
 	return r;
 }
 
@@ -320,7 +321,8 @@ void hbx_close(struct hbx *h)
 		return;
 	if (h->mode_flag) {
 		/* REPLACE + our fd: detaches only if the program there is still this one */
-		LIBBPF_OPTS(bpf_xdp_attach_opts, d, .old_prog_fd = hbx_prog_fd(h));
+		struct bpf_xdp_attach_opts d = {.sz = sizeof(struct bpf_xdp_attach_opts),
+						.old_prog_fd = hbx_prog_fd(h)};
 		bpf_xdp_detach(h->ifindex, h->mode_flag | XDP_FLAGS_REPLACE, &d);
 	}
 	ring_buffer__free(h->rb);

@@ -111,8 +111,8 @@ int ctl_req_parse(struct ctl_req *req, const char *line, size_t len, char *err, 
 					break;
 				if (c == '\\') {
 					if (i >= len || (line[i] != '"' && line[i] != '\\')) {
-						snprintf(err, errlen, "bad escape at column %zu (only \\\" and \\\\)",
-							 i);
+						snprintf(err, errlen,
+							 "bad escape at column %zu (only \\\" and \\\\)", i);
 						return -1;
 					}
 					c = line[i++];
@@ -300,30 +300,51 @@ int ctl_key_valid(const char *key)
 
 int ctl_resp_vkv(struct ctl_resp *r, const char *key, const char *fmt, va_list ap)
 {
-	struct gbuf val = {0};
+	char small[256];
+	struct gbuf val = {.p = small};
+	va_list aq;
 
 	if (!ctl_key_valid(key))
 		return -1;
-	gb_vprintf(&val, fmt, ap);
-	if (val.oom) {
-		free(val.p);
-		r->oom = 1;
+	/* most values fit on the stack; a daemon builds many per status */
+	va_copy(aq, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, aq);
+	va_end(aq);
+	if (n < 0)
 		return -1;
+	val.len = (size_t)n;
+	if (val.len >= sizeof(small)) {
+		val = (struct gbuf){0};
+		gb_vprintf(&val, fmt, ap);
+		if (val.oom) {
+			free(val.p);
+			r->oom = 1;
+			return -1;
+		}
 	}
 
+	/* one reservation for the worst case (every byte escaped), then copy */
 	struct gbuf b = resp_gb(r);
-	gb_puts(&b, key);
-	gb_putc(&b, '=');
-	for (size_t i = 0; i < val.len; i++) {
-		if (val.p[i] == '\n')
-			gb_put(&b, "\\n", 2);
-		else if (val.p[i] == '\\')
-			gb_put(&b, "\\\\", 2);
-		else
-			gb_putc(&b, val.p[i]);
+	size_t kl = strlen(key);
+	if (gb_reserve(&b, kl + 2 * val.len + 2) == 0) {
+		char *o = b.p + b.len;
+		memcpy(o, key, kl);
+		o += kl;
+		*o++ = '=';
+		for (size_t i = 0; i < val.len; i++) {
+			char c = val.p[i];
+			if (c == '\n' || c == '\\') {
+				*o++ = '\\';
+				c = c == '\n' ? 'n' : '\\';
+			}
+			*o++ = c;
+		}
+		*o++ = '\n';
+		*o = '\0';
+		b.len = (size_t)(o - b.p);
 	}
-	gb_putc(&b, '\n');
-	free(val.p);
+	if (val.p != small)
+		free(val.p);
 	resp_set_gb(r, &b);
 	return r->oom ? -1 : 0;
 }
@@ -499,7 +520,7 @@ int ctl_get_bool(const struct ctl_reply *rep, const char *key)
 struct jnode {
 	const char *name; /* segment, not NUL-terminated */
 	size_t name_len;
-	const char *val;  /* leaf value, NULL for an object */
+	const char *val;	  /* leaf value, NULL for an object */
 	size_t first, last, next; /* 0 = none (node 0 is the root) */
 	size_t count;
 };
@@ -557,8 +578,8 @@ static int jt_build(struct jtree *t, const struct ctl_reply *rep, char *err, siz
 			size_t sl = dot ? (size_t)(dot - seg) : strlen(seg);
 
 			if (t->n[node].val) {
-				snprintf(err, errlen, "key %s: %.*s is already a value", key, (int)(seg - key - 1),
-					 key);
+				snprintf(err, errlen, "key %s: %.*s is already a value", key,
+					 (int)(seg - key - 1), key);
 				return -1;
 			}
 			size_t c = jt_child(t, node, seg, sl, 1);

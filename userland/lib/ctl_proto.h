@@ -14,19 +14,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define CTL_PROTO_VERSION 1
+#define CTL_PROTO_VERSION  1
 #define CTL_SOCKET_DEFAULT "/run/twin/twind.sock" /* same as twin.conf's control_socket */
-#define CTL_LINE_MAX 4096                         /* request line, including the '\n' */
-#define CTL_ARGS_MAX 64                           /* tokens in a request, verb included */
-#define CTL_KEY_MAX 128                           /* response key length */
-#define CTL_RESP_MAX (1u << 20)                   /* clients refuse larger responses */
+#define CTL_LINE_MAX	   4096			  /* request line, including the '\n' */
+#define CTL_ARGS_MAX	   64			  /* tokens in a request, verb included */
+#define CTL_KEY_MAX	   128			  /* response key length */
+#define CTL_RESP_MAX	   (1u << 20)		  /* clients refuse larger responses */
 
 /* --- request: tokenizer (server side) and formatter (client side) --- */
 
 struct ctl_req {
 	int argc;
 	char *argv[CTL_ARGS_MAX + 1]; /* NULL-terminated, point into buf */
-	char buf[CTL_LINE_MAX];       /* unescaped tokens, NUL-separated */
+	char buf[CTL_LINE_MAX];	      /* unescaped tokens, NUL-separated */
 };
 
 /* Split one request line (a trailing "\n" or "\r\n" is optional) into
@@ -45,7 +45,7 @@ int ctl_req_format(char *out, size_t outlen, int argc, const char *const argv[],
  * ctl_resp_err replace the status line, kv lines are kept in order. On
  * allocation failure the response turns into "error out of memory". */
 struct ctl_resp {
-	char *buf;         /* status line (once set) followed by kv lines */
+	char *buf; /* status line (once set) followed by kv lines */
 	size_t len, cap;
 	size_t status_len; /* bytes of buf taken by the status line, 0 = none yet */
 	int oom;
@@ -58,9 +58,10 @@ int ctl_resp_ok(struct ctl_resp *r);
 int ctl_resp_err(struct ctl_resp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds "key=value"; -1 (and nothing added) when the key is not a dotted
  * path of [a-z0-9_] segments or longer than CTL_KEY_MAX. */
-int ctl_resp_kv(struct ctl_resp *r, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ctl_resp_kv(struct ctl_resp *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int ctl_resp_vkv(struct ctl_resp *r, const char *key, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 /* The wire text (never NULL; valid until the next call on r). */
 const char *ctl_resp_data(struct ctl_resp *r, size_t *len);
 
@@ -75,7 +76,7 @@ struct ctl_kv {
 };
 
 struct ctl_reply {
-	int ok;              /* 1 for "ok", 0 for "error" */
+	int ok;		     /* 1 for "ok", 0 for "error" */
 	const char *message; /* text after "error ", "" for ok */
 	struct ctl_kv *kv;   /* in wire order */
 	size_t n;

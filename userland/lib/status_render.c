@@ -38,7 +38,7 @@ static void table_print(FILE *f, const struct table *t)
 			if (c == t->ncols - 1)
 				fprintf(f, "%s\n", s);
 			else
-				fprintf(f, "%-*s  ", (int)w[c], s);
+				fprintf(f, "%-*s   ", (int)w[c], s);
 		}
 	}
 }
@@ -86,7 +86,7 @@ static void fmt_ago(char *out, size_t n, const struct ctl_reply *rep, const char
 		snprintf(out, n, "never");
 	else if (ms < 10000)
 		snprintf(out, n, "%lld ms ago", ms);
-	else if (ms < 3600 * 1000)
+	else if (ms < 120 * 1000)
 		snprintf(out, n, "%lld s ago", ms / 1000);
 	else if (ms < 48LL * 3600 * 1000)
 		snprintf(out, n, "%lld min ago", ms / 60000);
@@ -98,8 +98,10 @@ static void fmt_rtt(char *out, size_t n, const struct ctl_reply *rep, const char
 {
 	long long us;
 
-	if (ctl_get_ll(rep, key, &us) || us < 0)
+	if (ctl_get_ll(rep, key, &us))
 		snprintf(out, n, "%s", getf_or_dash(rep, key));
+	else if (us < 0)
+		snprintf(out, n, "-"); /* not measured yet */
 	else if (us < 10000)
 		snprintf(out, n, "%lld us", us);
 	else
@@ -151,8 +153,8 @@ static void node_row(struct table *t, const struct ctl_reply *rep, const char *w
 
 static void nodes(FILE *f, const struct ctl_reply *rep)
 {
-	static const struct table empty = {.ncols = 6,
-					   .head = {"NODE", "ROLE", "STATE", "ENDPOINT", "LAST ACTIVE", "FAILOVER"}};
+	static const struct table empty = {
+	    .ncols = 6, .head = {"NODE", "ROLE", "STATE", "ENDPOINT", "LAST ACTIVE", "FAILOVER"}};
 	struct table *t = malloc(sizeof(*t));
 
 	if (!t)
@@ -165,8 +167,9 @@ static void nodes(FILE *f, const struct ctl_reply *rep)
 	free(t);
 }
 
-/* Health, priority, epoch, since, reason: whichever are present. */
-static void node_details(FILE *f, const struct ctl_reply *rep)
+/* Health, priority, epoch, since, reason: whichever are present. Returns
+ * how many were printed. */
+static int node_details(FILE *f, const struct ctl_reply *rep)
 {
 	char buf[CELL_MAX];
 	const char *v;
@@ -186,18 +189,21 @@ static void node_details(FILE *f, const struct ctl_reply *rep)
 	}
 	if (ctl_get(rep, "node.since")) {
 		fmt_date(buf, sizeof(buf), rep, "node.since");
-		fprintf(f, "%sIn this state since: %s", any++ ? "   " : "  ", buf);
+		fprintf(f, "%sSince: %s", any++ ? "   " : "  ", buf);
 	}
 	if (any)
 		fputc('\n', f);
-	if ((v = ctl_get(rep, "node.reason")) && *v)
+	if ((v = ctl_get(rep, "node.reason")) && *v) {
 		fprintf(f, "  Reason: %s\n", v);
+		any++;
+	}
+	return any;
 }
 
 static void paths(FILE *f, const struct ctl_reply *rep)
 {
 	static const struct table empty = {
-		.ncols = 7, .head = {"HEARTBEAT", "KIND", "STATUS", "LAST SEEN", "BEATS", "LOST", "RTT"}};
+	    .ncols = 7, .head = {"HEARTBEAT", "KIND", "STATUS", "LAST SEEN", "BEATS", "LOST", "RTT"}};
 	char key[CTL_KEY_MAX + 1];
 	struct table *t = malloc(sizeof(*t));
 	int n = 0, rejected = 0;
@@ -241,12 +247,14 @@ static void paths(FILE *f, const struct ctl_reply *rep)
 			snprintf(key, sizeof(key), "path.%d.%s", i, what[k]);
 			if (ctl_get_ll(rep, key, &v) || v <= 0 || o >= sizeof(part))
 				continue;
-			o += (size_t)snprintf(part + o, sizeof(part) - o, "%s%lld %s", o ? ", " : "", v, label[k]);
+			o += (size_t)snprintf(part + o, sizeof(part) - o, "%s%lld %s", o ? ", " : "", v,
+					      label[k]);
 		}
 		if (!o)
 			continue;
 		snprintf(key, sizeof(key), "path.%d.name", i);
-		fprintf(f, "%s %s: %s", rejected++ ? ";" : "  Rejected frames:", getf_or_dash(rep, key), part);
+		fprintf(f, "%s %s: %s", rejected++ ? ";" : "  Rejected frames:", getf_or_dash(rep, key),
+			part);
 	}
 	if (rejected)
 		fputc('\n', f);
@@ -290,8 +298,9 @@ static void xdp(FILE *f, const struct ctl_reply *rep)
 	if (!has_prefix(rep, "xdp."))
 		return;
 	fprintf(f, "  XDP: %s   rx %s   dropped: foreign %s, rate limit %s, malformed %s\n",
-		getf_or_dash(rep, "xdp.mode"), getf_or_dash(rep, "xdp.rx"), getf_or_dash(rep, "xdp.drop_foreign"),
-		getf_or_dash(rep, "xdp.drop_ratelimit"), getf_or_dash(rep, "xdp.drop_malformed"));
+		getf_or_dash(rep, "xdp.mode"), getf_or_dash(rep, "xdp.rx"),
+		getf_or_dash(rep, "xdp.drop_foreign"), getf_or_dash(rep, "xdp.drop_ratelimit"),
+		getf_or_dash(rep, "xdp.drop_malformed"));
 }
 
 static void alarms(FILE *f, const struct ctl_reply *rep)
@@ -306,17 +315,84 @@ static void alarms(FILE *f, const struct ctl_reply *rep)
 		fprintf(f, "none\n");
 }
 
-char *status_render(const struct ctl_reply *rep)
+/* Values reach a terminal: a newline would break the table and an escape
+ * sequence could rewrite the screen. Keep printable ASCII and well-formed
+ * UTF-8 (but not the C1 controls U+0080..U+009F); everything else is '?',
+ * line breaks and tabs a space. */
+static void sanitize(char *v)
 {
+	unsigned char *u = (unsigned char *)v;
+
+	for (size_t i = 0; u[i];) {
+		unsigned c = u[i];
+		size_t len = c >= 0xf0 && c <= 0xf4   ? 4
+			     : c >= 0xe0 && c <= 0xef ? 3
+			     : c >= 0xc2 && c <= 0xdf ? 2
+						      : 1;
+		size_t k = 1;
+
+		if (c < 0x80) {
+			if (c == '\n' || c == '\r' || c == '\t')
+				u[i] = ' ';
+			else if (c < 0x20 || c == 0x7f)
+				u[i] = '?';
+			i++;
+			continue;
+		}
+		while (k < len && (u[i + k] & 0xc0) == 0x80)
+			k++;
+		if (len == 1 || k < len || (c == 0xc2 && u[i + 1] < 0xa0)) {
+			u[i++] = '?'; /* bad lead, short sequence or C1: one '?' per byte */
+			continue;
+		}
+		i += len;
+	}
+}
+
+/* A copy of rep with display-safe values. */
+static int clean_copy(const struct ctl_reply *rep, struct ctl_reply *out)
+{
+	size_t total = 0;
+
+	*out = *rep;
+	out->kv = calloc(rep->n ? rep->n : 1, sizeof(*out->kv));
+	for (size_t i = 0; i < rep->n; i++)
+		total += strlen(rep->kv[i].val) + 1;
+	out->mem = malloc(total ? total : 1);
+	if (!out->kv || !out->mem) {
+		free(out->kv);
+		free(out->mem);
+		return -1;
+	}
+	char *p = out->mem;
+	for (size_t i = 0; i < rep->n; i++) {
+		size_t n = strlen(rep->kv[i].val) + 1;
+		memcpy(p, rep->kv[i].val, n);
+		sanitize(p);
+		out->kv[i].key = rep->kv[i].key;
+		out->kv[i].val = p;
+		p += n;
+	}
+	return 0;
+}
+
+char *status_render(const struct ctl_reply *raw)
+{
+	struct ctl_reply clean, *rep = &clean;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
 
-	if (!f)
+	if (clean_copy(raw, &clean))
 		return NULL;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		ctl_reply_free(&clean);
+		return NULL;
+	}
 	nodes(f, rep);
-	node_details(f, rep);
 	fputc('\n', f);
+	if (node_details(f, rep))
+		fputc('\n', f);
 	if (has_prefix(rep, "path.")) {
 		paths(f, rep);
 		fputc('\n', f);
@@ -324,14 +400,11 @@ char *status_render(const struct ctl_reply *rep)
 	skew_and_vips(f, rep);
 	xdp(f, rep);
 	alarms(f, rep);
-	if (ferror(f)) {
-		fclose(f);
+	int bad = ferror(f);
+	if (fclose(f) || bad) {
 		free(text);
-		return NULL;
+		text = NULL;
 	}
-	if (fclose(f)) {
-		free(text);
-		return NULL;
-	}
+	ctl_reply_free(&clean);
 	return text;
 }

@@ -47,8 +47,8 @@ static int connect_to(const char *path, int timeout_ms, int *err_no, char *err, 
 	return fd;
 }
 
-enum ctl_call_err ctl_call(const char *path, const char *line, size_t len, int timeout_ms, struct ctl_reply *rep,
-			   int *err_no, char *err, size_t errlen)
+enum ctl_call_err ctl_call(const char *path, const char *line, size_t len, int timeout_ms,
+			   struct ctl_reply *rep, int *err_no, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t got = 0, cap = 0;
@@ -58,7 +58,8 @@ enum ctl_call_err ctl_call(const char *path, const char *line, size_t len, int t
 	*err_no = 0;
 	int fd = connect_to(path, timeout_ms, err_no, err, errlen);
 	if (fd < 0)
-		return (*err_no == ENOENT || *err_no == ECONNREFUSED) ? CTL_CALL_NOT_RUNNING : CTL_CALL_FAILED;
+		return (*err_no == ENOENT || *err_no == ECONNREFUSED) ? CTL_CALL_NOT_RUNNING
+								      : CTL_CALL_FAILED;
 
 	for (size_t off = 0; off < len;) {
 		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);

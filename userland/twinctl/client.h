@@ -16,7 +16,7 @@ enum ctl_call_err {
 
 /* Connect to path, send the request line, read until the server closes and
  * parse the reply. On CTL_CALL_NOT_RUNNING, err_no is ENOENT or ECONNREFUSED. */
-enum ctl_call_err ctl_call(const char *path, const char *line, size_t len, int timeout_ms, struct ctl_reply *rep,
-			   int *err_no, char *err, size_t errlen);
+enum ctl_call_err ctl_call(const char *path, const char *line, size_t len, int timeout_ms,
+			   struct ctl_reply *rep, int *err_no, char *err, size_t errlen);
 
 #endif

@@ -16,7 +16,8 @@ int twinctl_request(const struct twinctl *t, int argc, const char *const argv[],
 		fprintf(stderr, "twinctl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	switch (ctl_call(t->socket, line, (size_t)len, CTL_CLIENT_TIMEOUT_MS, rep, &err_no, err, sizeof(err))) {
+	switch (
+	    ctl_call(t->socket, line, (size_t)len, CTL_CLIENT_TIMEOUT_MS, rep, &err_no, err, sizeof(err))) {
 	case CTL_CALL_OK:
 		break;
 	case CTL_CALL_NOT_RUNNING:

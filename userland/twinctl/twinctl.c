@@ -13,13 +13,13 @@ static const struct {
 	const char *args;
 	const char *help;
 } commands[] = {
-	{"status", cmd_status, "", "show both nodes, heartbeat paths, failover IP and alarms"},
-	{"ping", cmd_ping, "", "check that twind answers"},
-	{"version", cmd_version, "", "show the versions of twinctl and twind"},
-	{"failover", cmd_failover, "enable|disable", "allow or forbid automatic takeover"},
-	{"restore", cmd_restore, "", "bring an Idle node back into service"},
-	{"takeover", cmd_takeover, "[--force]", "make this node Active (handover from the peer)"},
-	{"release", cmd_release, "", "hand Active over to the peer"},
+    {"status", cmd_status, "", "show both nodes, heartbeat paths, failover IP and alarms"},
+    {"ping", cmd_ping, "", "check that twind answers"},
+    {"version", cmd_version, "", "show the versions of twinctl and twind"},
+    {"failover", cmd_failover, "enable|disable", "allow or forbid automatic takeover"},
+    {"restore", cmd_restore, "", "bring an Idle node back into service"},
+    {"takeover", cmd_takeover, "[--force]", "make this node Active (handover from the peer)"},
+    {"release", cmd_release, "", "hand Active over to the peer"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -40,8 +40,8 @@ int twinctl_usage_error(const char *cmd, const char *msg)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (strcmp(commands[i].name, cmd) == 0) {
-			fprintf(stderr, "twinctl %s: %s\nusage: twinctl [-s SOCKET] [--json] %s %s\n", cmd, msg, cmd,
-				commands[i].args);
+			fprintf(stderr, "twinctl %s: %s\nusage: twinctl [-s SOCKET] [--json] %s %s\n", cmd,
+				msg, cmd, commands[i].args);
 			return EXIT_USAGE;
 		}
 	}
@@ -52,10 +52,10 @@ int twinctl_usage_error(const char *cmd, const char *msg)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct twinctl t = {.socket = CTL_SOCKET_DEFAULT};
 	int c;

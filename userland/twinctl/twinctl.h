@@ -10,13 +10,13 @@
 #endif
 
 /* exit codes (twinctl(8)) */
-#define EXIT_ERROR 1      /* the daemon answered "error", or talking to it failed */
-#define EXIT_USAGE 2      /* bad command line */
+#define EXIT_ERROR	 1 /* the daemon answered "error", or talking to it failed */
+#define EXIT_USAGE	 2 /* bad command line */
 #define EXIT_NOT_RUNNING 3 /* no daemon on the socket */
 
 struct twinctl {
 	const char *socket; /* -s, default CTL_SOCKET_DEFAULT */
-	int json;           /* --json */
+	int json;	    /* --json */
 };
 
 /* argv[0] is the command name. Returns the exit code. */

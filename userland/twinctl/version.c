@@ -1,5 +1,6 @@
 /* twinctl version: ours, then the daemon's (they can differ after an update). */
 #include <stdio.h>
+#include <string.h>
 
 #include "twinctl.h"
 
@@ -19,6 +20,8 @@ int cmd_version(const struct twinctl *t, int argc, char **argv)
 		rc = twinctl_print_json(&rep);
 	} else {
 		const char *v = ctl_get(&rep, "version"), *p = ctl_get(&rep, "protocol");
+		if (v && strncmp(v, "twind ", 6) == 0)
+			v += 6; /* some daemons name themselves in the value */
 		printf("twind   %s", v ? v : "-");
 		if (p)
 			printf(" (control protocol %s)", p);

@@ -112,6 +112,13 @@ void act_release_all(struct twind *d, const char *why)
 
 static void start_probe(struct twind *d)
 {
+	struct in_addr addrs[CFG_MAX_VIPS];
+
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		addrs[i] = d->cfg.vips[i].addr;
+	/* re-arming the filter drops what was queued before (an old holder's
+	 * earlier replies): only answers to this probe count */
+	arp_watch(d->arp, addrs, d->cfg.n_vips);
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		arp_send_probe(d->arp, d->cfg.vips[i].addr);
 	d->probing = 1;
@@ -234,7 +241,8 @@ void act_on_arp(struct twind *d)
 
 	while (arp_read(d->arp, &seen) > 0) {
 		for (size_t i = 0; i < d->cfg.n_vips; i++) {
-			if (!arp_is_conflict(&seen, d->cfg.vips[i].addr, arp_mac(d->arp)))
+			/* a host that merely probes too (ARP_PROBING) does not own it */
+			if (arp_is_conflict(&seen, d->cfg.vips[i].addr, arp_mac(d->arp)) != ARP_IN_USE)
 				continue;
 			char text[96];
 			snprintf(text, sizeof(text), "failover IP %s answered by %02x:%02x:%02x:%02x:%02x:%02x",

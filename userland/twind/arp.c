@@ -19,12 +19,12 @@
  * the ARP header, the kernel builds and strips the Ethernet header). */
 #define OFF_HTYPE 0
 #define OFF_PTYPE 2
-#define OFF_HLEN 4 /* hlen and plen as one 16-bit word: 0x0604 */
-#define OFF_OP 6
-#define OFF_SHA 8
-#define OFF_SPA 14
-#define OFF_THA 18
-#define OFF_TPA 24
+#define OFF_HLEN  4 /* hlen and plen as one 16-bit word: 0x0604 */
+#define OFF_OP	  6
+#define OFF_SHA	  8
+#define OFF_SPA	  14
+#define OFF_THA	  18
+#define OFF_TPA	  24
 
 #define DRAIN_MAX 4096 /* bound on frames discarded by arp_watch */
 
@@ -93,48 +93,52 @@ enum arp_conflict arp_is_conflict(const struct arp_seen *f, struct in_addr probe
 	return ARP_CLEAR;
 }
 
+/* Append one instruction (jumps: jt = jf = 0, patched later); its index. */
+static size_t emit(struct sock_filter *p, size_t *len, uint16_t code, uint32_t k)
+{
+	p[*len] = (struct sock_filter)BPF_STMT(code, k);
+	return (*len)++;
+}
+
 /* Classic BPF: drop everything, or keep Ethernet/IPv4 ARP (optionally only
- * frames about ips). Jumps are patched once the program's length is known. */
+ * frames about ips). Jumps are patched once the program's length is known:
+ * a failed header check or a non-zero sender IP that matched no address
+ * jumps to "drop", a matching address jumps to "accept". */
 int arp_attach_filter(int fd, int watch, const struct in_addr *ips, size_t n)
 {
+	const uint16_t ldh = BPF_LD | BPF_H | BPF_ABS, ldw = BPF_LD | BPF_W | BPF_ABS;
+	const uint16_t jeq = BPF_JMP | BPF_JEQ | BPF_K, ret = BPF_RET | BPF_K;
 	struct sock_filter p[16 + 2 * ARP_WATCH_MAX];
-	size_t len = 0, drop_at[4 + 2 * ARP_WATCH_MAX], acc_at[2 * ARP_WATCH_MAX];
-	size_t nd = 0, na = 0;
+	size_t len = 0, drop_at[4], acc_at[2 * ARP_WATCH_MAX], nd = 0, na = 0;
+	size_t drop, accept;
 	struct sock_fprog prog;
 
 	if (n > ARP_WATCH_MAX) {
 		errno = E2BIG;
 		return -1;
 	}
-#define EMIT(c, t, f, k) (p[len++] = (struct sock_filter)BPF_JUMP(c, k, t, f))
 	if (watch) {
-		EMIT(BPF_LD | BPF_H | BPF_ABS, 0, 0, OFF_HTYPE);
-		drop_at[nd++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, ARPHRD_ETHER);
-		EMIT(BPF_LD | BPF_H | BPF_ABS, 0, 0, OFF_PTYPE);
-		drop_at[nd++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, ETH_P_IP);
-		EMIT(BPF_LD | BPF_H | BPF_ABS, 0, 0, OFF_HLEN);
-		drop_at[nd++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x0604);
+		emit(p, &len, ldh, OFF_HTYPE);
+		drop_at[nd++] = emit(p, &len, jeq, ARPHRD_ETHER);
+		emit(p, &len, ldh, OFF_PTYPE);
+		drop_at[nd++] = emit(p, &len, jeq, ETH_P_IP);
+		emit(p, &len, ldh, OFF_HLEN);
+		drop_at[nd++] = emit(p, &len, jeq, 0x0604);
 		if (n) {
-			EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_SPA);
+			emit(p, &len, ldw, OFF_SPA);
 			for (size_t i = 0; i < n; i++)
-				acc_at[na++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, ntohl(ips[i].s_addr));
-			drop_at[nd++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0);
-			EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_TPA);
+				acc_at[na++] = emit(p, &len, jeq, ntohl(ips[i].s_addr));
+			drop_at[nd++] = emit(p, &len, jeq, INADDR_ANY); /* a probe? */
+			emit(p, &len, ldw, OFF_TPA);
 			for (size_t i = 0; i < n; i++)
-				acc_at[na++] = len, EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, ntohl(ips[i].s_addr));
-			EMIT(BPF_RET | BPF_K, 0, 0, 0); /* drop */
+				acc_at[na++] = emit(p, &len, jeq, ntohl(ips[i].s_addr));
+			/* no match falls through to drop */
 		} else {
-			EMIT(BPF_RET | BPF_K, 0, 0, 0xffff); /* any IPv4 ARP */
+			emit(p, &len, ret, 0xffff); /* any Ethernet/IPv4 ARP */
 		}
 	}
-	size_t drop = len;
-	EMIT(BPF_RET | BPF_K, 0, 0, 0);
-	size_t accept = len;
-	EMIT(BPF_RET | BPF_K, 0, 0, 0xffff);
-#undef EMIT
-	/* header checks fall through on match (jt 0) and jump to drop on a
-	 * mismatch; the spa==0 check is the same shape; address compares jump
-	 * to accept on a match */
+	drop = emit(p, &len, ret, 0);
+	accept = emit(p, &len, ret, 0xffff);
 	for (size_t i = 0; i < nd; i++)
 		p[drop_at[i]].jf = (uint8_t)(drop - drop_at[i] - 1);
 	for (size_t i = 0; i < na; i++)

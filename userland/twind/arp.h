@@ -17,15 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARP_WATCH_MAX 8 /* addresses one filter can watch (CFG_MAX_VIPS) */
+#define ARP_WATCH_MAX 8	 /* addresses one filter can watch (CFG_MAX_VIPS) */
 #define ARP_FRAME_LEN 28 /* Ethernet/IPv4 ARP payload */
 
 struct arp_sock;
 
 /* One frame as read; addresses in network order. */
 struct arp_seen {
-	uint16_t op; /* ARPOP_REQUEST 1, ARPOP_REPLY 2 */
-	uint8_t sha[6]; /* sender hardware address */
+	uint16_t op;	    /* ARPOP_REQUEST 1, ARPOP_REPLY 2 */
+	uint8_t sha[6];	    /* sender hardware address */
 	struct in_addr spa; /* sender IP */
 	uint8_t tha[6];
 	struct in_addr tpa; /* target IP */
@@ -34,8 +34,8 @@ struct arp_seen {
 
 enum arp_conflict {
 	ARP_CLEAR = 0,
-	ARP_IN_USE = 1,    /* someone else sends with sender IP = the address */
-	ARP_PROBING = 2,   /* someone else probes the same address right now */
+	ARP_IN_USE = 1,	 /* someone else sends with sender IP = the address */
+	ARP_PROBING = 2, /* someone else probes the same address right now */
 };
 
 int arp_open(struct arp_sock **out, const char *ifname, char *err, size_t errlen);

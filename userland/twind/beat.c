@@ -253,7 +253,7 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 		snprintf(err, errlen, "XDP on %s: %s", d->cfg.hb_interface, xerr);
 		return -1;
 	}
-	if (r == 1)
+	if (xerr[0]) /* fallback to generic mode, or a stale program replaced */
 		log_warn("XDP on %s: %s", d->cfg.hb_interface, xerr);
 	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms)",
 		 d->cfg.hb_interface, hbx_mode(d->xdp), inet_ntoa(d->cfg.peer_address), d->cfg.udp_port,

@@ -23,12 +23,12 @@
 #include "log.h"
 
 #define TAG_LISTEN 0
-#define TAG_TIMER 1
+#define TAG_TIMER  1
 #define TAG_CLIENT 2 /* + slot */
 
-#define ACCEPT_BATCH 32        /* per call, so a connect flood cannot hog the loop */
-#define DRAIN_MAX 65536        /* unread input discarded before close (avoids ECONNRESET at the client) */
-#define LOG_BURST 5            /* warnings per LOG_WINDOW_MS, then one summary */
+#define ACCEPT_BATCH  32    /* per call, so a connect flood cannot hog the loop */
+#define DRAIN_MAX     65536 /* unread input discarded before close (avoids ECONNRESET at the client) */
+#define LOG_BURST     5	    /* warnings per LOG_WINDOW_MS, then one summary */
 #define LOG_WINDOW_MS 10000
 
 enum cl_state { CL_FREE, CL_READ, CL_WRITE };
@@ -182,8 +182,8 @@ static int ep_add(int epfd, int fd, uint32_t events, uint64_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int ctl_server_open(struct ctl_server **out, const char *path, const char *group, ctl_handler_fn fn, void *ctx,
-		    char *err, size_t errlen)
+int ctl_server_open(struct ctl_server **out, const char *path, const char *group, ctl_handler_fn fn,
+		    void *ctx, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -191,8 +191,8 @@ int ctl_server_open(struct ctl_server **out, const char *path, const char *group
 
 	*out = NULL;
 	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path '%s': empty or longer than %zu bytes", path ? path : "",
-			 sizeof(sa.sun_path) - 1);
+		snprintf(err, errlen, "control socket path '%s': empty or longer than %zu bytes",
+			 path ? path : "", sizeof(sa.sun_path) - 1);
 		return -1;
 	}
 	s = calloc(1, sizeof(*s));
@@ -301,7 +301,8 @@ static void say(int fd, const char *line)
 static void cl_write(struct ctl_server *s, struct ctl_client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			c->out_off += (size_t)n;
 			continue;
@@ -309,7 +310,8 @@ static void cl_write(struct ctl_server *s, struct ctl_client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = TAG_CLIENT + (uint64_t)(c - s->cl)};
+			struct epoll_event ev = {.events = EPOLLOUT,
+						 .data.u64 = TAG_CLIENT + (uint64_t)(c - s->cl)};
 			epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 			return;
 		}
@@ -469,11 +471,13 @@ static void expire_and_arm(struct ctl_server *s)
 		if (now >= c->deadline_ms) {
 			s->stats.timeouts++;
 			if (c->st == CL_READ) {
-				cl_warn(s, "client sent no complete request within %d ms", CTL_READ_TIMEOUT_MS);
+				cl_warn(s, "client sent no complete request within %d ms",
+					CTL_READ_TIMEOUT_MS);
 				if (c->in_len)
 					say(c->fd, "error request timed out\n");
 			} else {
-				cl_warn(s, "client did not read the answer within %d ms", CTL_WRITE_TIMEOUT_MS);
+				cl_warn(s, "client did not read the answer within %d ms",
+					CTL_WRITE_TIMEOUT_MS);
 			}
 			cl_close(s, c);
 			continue;

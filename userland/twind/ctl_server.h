@@ -14,8 +14,8 @@
 
 #include "ctl_proto.h"
 
-#define CTL_MAX_CLIENTS 16        /* served at once; more are told "error busy" */
-#define CTL_READ_TIMEOUT_MS 200   /* connect to complete request line */
+#define CTL_MAX_CLIENTS	     16	  /* served at once; more are told "error busy" */
+#define CTL_READ_TIMEOUT_MS  200  /* connect to complete request line */
 #define CTL_WRITE_TIMEOUT_MS 1000 /* response written to the client */
 
 struct ctl_server;
@@ -31,7 +31,7 @@ struct ctl_server_stats {
 	uint64_t bad_request; /* tokenizer errors, request too long */
 	uint64_t timeouts;    /* too slow to send the request or to read the answer */
 	uint64_t silent;      /* connected and closed without sending anything */
-	uint64_t busy;        /* turned away: CTL_MAX_CLIENTS in progress */
+	uint64_t busy;	      /* turned away: CTL_MAX_CLIENTS in progress */
 	uint64_t io_errors;   /* reset, broken pipe, ... */
 };
 
@@ -40,8 +40,8 @@ struct ctl_server_stats {
  * error), the socket is 0660 root:group, or 0600 when group is "" or NULL.
  * Allowed clients: uid 0, the daemon's own uid, and members of group.
  * Returns 0, or -1 with a message naming the path/group in err. */
-int ctl_server_open(struct ctl_server **out, const char *path, const char *group, ctl_handler_fn fn, void *ctx,
-		    char *err, size_t errlen);
+int ctl_server_open(struct ctl_server **out, const char *path, const char *group, ctl_handler_fn fn,
+		    void *ctx, char *err, size_t errlen);
 
 /* The fd to watch for EPOLLIN in the daemon's loop. */
 int ctl_server_fd(const struct ctl_server *s);

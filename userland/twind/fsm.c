@@ -18,6 +18,7 @@
 #define ANY_STATE	((1u << NS_COUNT) - 1)
 #define FSM_EVENT_COUNT (FE_FAILOVER_DISABLE + 1)
 #define STAY		(-1)
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
 
 /* Internal actions, resolved in fsm_step and never returned. */
 #define FX_BEGIN 0x100 /* start a takeover: FA_PROBE if cfg.probe, else FA_CLAIM */
@@ -430,7 +431,8 @@ static const struct rule rules[] = {
     {INACTIVE, EB(FE_HEALTH_OK), &g_alive_failback, NS_STANDBY, N, "health back"},
     {INACTIVE, EB(FE_HEALTH_OK), &g_alive, NS_IDLE, N,
      "health back; auto-failback off: waiting for admin restore"},
-    {INACTIVE, EB(FE_HEALTH_OK), &g_can, NS_ACTIVATING, FX_BEGIN | N, "health back, peer dead: taking over"},
+    {INACTIVE, EB(FE_HEALTH_OK), &g_dead_can, NS_ACTIVATING, FX_BEGIN | N,
+     "health back, peer dead: taking over"},
     {INACTIVE, EB(FE_HEALTH_OK), &g_always, NS_STANDBY, FA_ALARM | N,
      "health back, peer dead but failover disabled"},
 
@@ -540,8 +542,8 @@ static void apply(struct fsm *m, const struct rule *ru, const struct ctx *c, str
 		m->last_attempt_ms = now;
 		m->yielded = 0; /* a takeover, whatever started it, ends a yield */
 	}
-	if (a & FA_EPOCH_BUMP)
-		m->epoch++;
+	if (a & FA_EPOCH_BUMP) /* past any epoch seen, so the newest takeover has the highest */
+		m->epoch = MAX(m->epoch, m->peer_epoch) + 1;
 	if (a & FA_RELEASE)
 		m->holds_vip = 0;
 	if (a & FA_CLAIM)

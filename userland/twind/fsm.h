@@ -46,7 +46,7 @@ struct fsm_event {
 #define FA_PROBE      0x01 /* start an ARP probe of the failover IP(s) */
 #define FA_CLAIM      0x02 /* add the failover IP(s), GARP burst; then send FE_CLAIM_DONE */
 #define FA_RELEASE    0x04 /* remove the failover IP(s) */
-#define FA_EPOCH_BUMP 0x08 /* epoch+1, persist */
+#define FA_EPOCH_BUMP 0x08 /* epoch = max(ours, peer's)+1 (done by fsm_step), persist */
 #define FA_ALARM      0x10 /* raise the alarm named in reason */
 #define FA_NOTIFY     0x20 /* state changed: log, notify hooks, beat now */
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <spawn.h>
@@ -530,7 +531,13 @@ int health_open(struct health **hp, const struct twin_config *cfg, char *err, si
 	if (h->nl)
 		netlink_read(h);
 	evaluate(h);
-	h->changed = 0;
+	if (h->changed) {
+		/* unhealthy from the start (a tracked link is down): tell the
+		 * daemon through the usual path, at its first dispatch */
+		struct itimerspec now = {.it_value = {.tv_nsec = 1}};
+
+		timerfd_settime(h->timer, TFD_TIMER_ABSTIME, &now, NULL);
+	}
 	*hp = h;
 	return 0;
 }
@@ -602,9 +609,13 @@ void health_close(struct health *h)
 	if (!h)
 		return;
 	if (h->pidfd >= 0) {
+		struct pollfd p = {.fd = h->pidfd, .events = POLLIN};
+
+		/* SIGKILL takes microseconds; a process stuck in the kernel is
+		 * left behind rather than hanging the daemon's exit */
 		kill(-h->pid, SIGKILL);
-		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		if (poll(&p, 1, 200) > 0)
+			waitpid(h->pid, NULL, WNOHANG);
 		close(h->pidfd);
 	}
 	if (h->errfd >= 0)

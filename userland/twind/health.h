@@ -9,7 +9,9 @@
  * Verdict: healthy when every tracked interface is present, admin-up and has
  * carrier (a dead link fails at once, no fall count) and the health command
  * has not failed health_fall times in a row (it recovers after health_rise
- * successes in a row). The node starts healthy.
+ * successes in a row). The verdict starts healthy; if the initial link dump
+ * in health_open already shows a bad link, health_ok() is 0 at once and the
+ * fd is readable so that the first dispatch reports it as a change.
  *
  * The daemon must reap only its own children (no waitpid(-1), SIGCHLD not
  * SIG_IGN): the health command is reaped here, through its pidfd. */

@@ -126,7 +126,7 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		snprintf(err, errlen, "lease fence on %s: %s", d->cfg.lan_interface, ferr);
 		return -1;
 	}
-	if (r == 1)
+	if (ferr[0])
 		log_warn("lease fence on %s: %s", d->cfg.lan_interface, ferr);
 	fence_renew(d->fence, mono_ns() + d->detect_ns);
 	fence_arm(d->fence, 1);

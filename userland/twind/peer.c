@@ -65,8 +65,6 @@ int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, ui
 		pp->up = 1;
 		ev |= PEER_EV_PATH_UP;
 	}
-	if (p->ever_seen && f->epoch < p->last.epoch)
-		ev |= PEER_EV_RESTART;
 	if (!p->alive) {
 		p->alive = 1;
 		ev |= PEER_EV_UP;

@@ -1,13 +1,13 @@
 #include "persist.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 int persist_mkdir(const char *dir, char *err, size_t errlen)
 {
@@ -38,29 +38,19 @@ int persist_mkdir(const char *dir, char *err, size_t errlen)
 
 int persist_read_u64(const char *dir, const char *name, uint64_t *out, char *err, size_t errlen)
 {
-	char path[512], buf[64];
-	int fd;
-	ssize_t n;
+	char path[512], *data = NULL, *end;
+	size_t len = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "%s: empty or unreadable", path);
-		return -1;
-	}
-	buf[n] = 0;
-	char *end;
+	r = atomic_file_read(path, 64, &data, &len, NULL, err, errlen);
+	if (r != 0)
+		return r; /* 1 absent, -1 error */
 	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n')) {
+	unsigned long long v = strtoull(data, &end, 10);
+	int bad = errno || end == data || (*end && *end != '\n');
+	atomic_file_free(data, len);
+	if (bad) {
 		snprintf(err, errlen, "%s: not a number", path);
 		return -1;
 	}
@@ -70,30 +60,9 @@ int persist_read_u64(const char *dir, const char *name, uint64_t *out, char *err
 
 int persist_write_u64(const char *dir, const char *name, uint64_t v, char *err, size_t errlen)
 {
-	char path[512], tmp[520], buf[32];
-	int fd, len;
+	char path[512], buf[32];
+	int len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	if (write(fd, buf, len) != len || fsync(fd) < 0) {
-		close(fd);
-		goto fail;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0)
-		goto fail;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-	unlink(tmp);
-	return -1;
+	return atomic_file_write(path, buf, (size_t)len, 0600, err, errlen);
 }

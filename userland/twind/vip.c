@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <netlink/addr.h>
 #include <netlink/handlers.h>
@@ -18,8 +20,9 @@
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 
-#define VIP_LABEL_SUFFIX ":twin"
-#define VIP_IFCACHE 8 /* a pair has one or two LAN devices; more just evicts */
+#define VIP_LABEL_SUFFIX   ":twin"
+#define VIP_RECV_TIMEOUT_S 1
+#define VIP_IFCACHE	   8 /* a pair has one or two LAN devices; more just evicts */
 
 struct ifcache_ent {
 	char name[IFNAMSIZ];
@@ -36,7 +39,7 @@ struct vip_ctx {
 /* State of one request/response exchange. */
 struct nl_xfer {
 	int done;
-	int kerr; /* positive errno from the kernel's NLMSG_ERROR, 0 = ack */
+	int kerr;		     /* positive errno from the kernel's NLMSG_ERROR, 0 = ack */
 	const struct cfg_vip *match; /* dumps: the address looked for */
 	int ifindex;
 	int found;
@@ -124,14 +127,18 @@ static int xfer_wait(struct vip_ctx *ctx, struct nl_xfer *x)
 	nl_cb_set(ctx->cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, x);
 	nl_cb_set(ctx->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, x);
 	nl_cb_set(ctx->cb, NL_CB_VALID, NL_CB_CUSTOM, on_addr, x);
-	while (!x->done) {
+	/* bounded: a read that returns without our answer (timeout, stray
+	 * message) must not spin */
+	for (int i = 0; i < 16 && !x->done; i++) {
 		int r = nl_recvmsgs(ctx->sk, ctx->cb);
 
 		if (r < 0 && !x->done) {
-			x->kerr = EIO;
+			x->kerr = r == -NLE_AGAIN ? ETIMEDOUT : EIO;
 			return -1;
 		}
 	}
+	if (!x->done)
+		x->kerr = ETIMEDOUT;
 	return x->kerr ? -1 : 0;
 }
 
@@ -163,6 +170,10 @@ int vip_open(struct vip_ctx **out, char *err, size_t errlen)
 	}
 	/* every request asks for an ack: that is where the kernel's errno is */
 	nl_socket_enable_auto_ack(ctx->sk);
+	/* rtnetlink answers inside our send(); the timeout only bounds a
+	 * daemon's wait if that ever stops being true */
+	struct timeval tv = {.tv_sec = VIP_RECV_TIMEOUT_S};
+	setsockopt(nl_socket_get_fd(ctx->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	*out = ctx;
 	return 0;
 }

@@ -1,0 +1,164 @@
+#!/bin/bash
+# build-image.sh: the flashable Twin image of one board, from Debian's kernel
+# and packages plus our binaries. Offline except for `apt-get download`.
+#
+#   firmware/build-image.sh BOARD BUILD_DIR
+#
+# In:  board/BOARD/ (board.conf, overlay/, post-build.sh), rootfs/ (common
+#      layer), BUILD_DIR/twind, twinctl, gen/*.bpf.o, kmod/*.ko if built.
+# Out: BUILD_DIR/image/BOARD/disk.img   GPT disk: ESP, root A, root B, data, DRBD
+#      BUILD_DIR/image/BOARD/rootfs.squashfs   the slot payload (update bundles)
+#      BUILD_DIR/image/BOARD/manifest.txt      packages and versions, sha256s
+# Reproducible: same inputs (packages, sources, SOURCE_DATE_EPOCH) -> same bytes.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/firmware/lib/common.sh"
+. "$TOP/firmware/lib/debs.sh"
+. "$TOP/firmware/lib/libs.sh"
+. "$TOP/firmware/lib/modules.sh"
+
+BOARD=${1:?usage: build-image.sh BOARD BUILD_DIR}
+BUILD=$(realpath -m "${2:?usage: build-image.sh BOARD BUILD_DIR}")
+BOARD_DIR=$TOP/board/$BOARD
+[ -f "$BOARD_DIR/board.conf" ] || die "unknown board $BOARD (no board/$BOARD/board.conf)"
+. "$BOARD_DIR/board.conf"
+IMAGE_VERSION=${IMAGE_VERSION:-0.1.0}
+
+need_tools apt-get dpkg-deb mksquashfs sgdisk mkfs.vfat mcopy mmd cpio grub-mkimage objdump strip
+for f in twind twinctl; do
+	[ -x "$BUILD/$f" ] || die "$BUILD/$f missing: run make first"
+done
+
+OUT=$BUILD/image/$BOARD
+WORK=$BUILD/image/$BOARD.work
+DL=${DL:-$BUILD/dl}
+POOL=$WORK/pool
+MANIFEST=$WORK/packages.txt
+KMOD_OUT=${KMOD_OUT:-$BUILD/kmod}
+ROOT=$WORK/rootfs
+INITRD=$WORK/initrd
+rm -rf "$WORK"
+mkdir -p "$OUT" "$WORK" "$DL" "$POOL"
+: >"$POOL.list"
+: >"$MANIFEST"
+T0=$(date +%s)
+
+# ---- packages ----
+log "packages (cache $DL)"
+kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head -n1)
+[ -n "$kimg" ] || die "linux-image-amd64 names no versioned kernel"
+pool_add linux-image-amd64 "$kimg"
+pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs
+pool_add_with_libs $(host_lib_packages "$BUILD/twind" "$BUILD/twinctl")
+KVER=$(kernel_version)
+BUSYBOX_HOST=$POOL/bin/busybox
+log "kernel $KVER"
+
+# ---- rootfs ----
+log "rootfs"
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,dev,proc,sys,run,tmp,data,root,boot,var,etc,usr/lib/twin/bpf,usr/share/twin}
+chmod 700 "$ROOT/root"
+chmod 1777 "$ROOT/tmp"
+# busybox: one link per applet, but no network servers (nothing may listen
+# except SSH and twind)
+cp "$POOL/bin/busybox" "$ROOT/bin/busybox"
+"$POOL/bin/busybox" --list-full | while read -r a; do
+	case ${a##*/} in
+	busybox | httpd | telnetd | udhcpd | dumpleases | tftp | tftpd | ftpget | ftpput | ftpd | inetd | \
+		rpm | rpm2cpio | dpkg | dpkg-deb | linuxrc) continue ;;
+	esac
+	[ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
+done
+# drbd-utils (drbdadm runs the 8.4 tools when the kernel's DRBD is 8.4)
+cp "$POOL"/sbin/drbdadm "$POOL"/sbin/drbdsetup "$POOL"/sbin/drbdmeta "$ROOT/sbin/"
+mkdir -p "$ROOT/lib/drbd"
+cp "$POOL"/lib/drbd/drbdadm-84 "$POOL"/lib/drbd/drbdsetup-84 "$ROOT/lib/drbd/"
+# dropbear, e2fsprogs (data partition: ext4 with a journal)
+cp "$POOL/usr/sbin/dropbear" "$ROOT/usr/sbin/"
+cp "$POOL/usr/bin/dropbearkey" "$ROOT/usr/bin/"
+for f in mke2fs e2fsck; do rm -f "$ROOT/sbin/$f" && cp "$POOL/sbin/$f" "$ROOT/sbin/$f"; done
+# ours
+install -m 755 "$BUILD/twind" "$ROOT/usr/sbin/twind"
+install -m 755 "$BUILD/twinctl" "$ROOT/usr/sbin/twinctl"
+strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl"
+for o in "$BUILD"/gen/*.bpf.o; do
+	[ -e "$o" ] && install -m 644 "$o" "$ROOT/usr/lib/twin/bpf/"
+done
+# common layer, then the board's overlay
+cp -a "$TOP/rootfs/." "$ROOT/"
+[ -d "$BOARD_DIR/overlay" ] && cp -a "$BOARD_DIR/overlay/." "$ROOT/"
+# the factory twin.conf is documentation; the live one is on /data
+[ -e "$ROOT/etc/twin/twin.conf" ] && mv "$ROOT/etc/twin/twin.conf" "$ROOT/usr/share/twin/twin.conf.example"
+mkdir -p "$ROOT/usr/share/twin/etc-twin"
+if [ -d "$ROOT/etc/twin" ]; then
+	cp -a "$ROOT/etc/twin/." "$ROOT/usr/share/twin/etc-twin/"
+	rm -rf "$ROOT/etc/twin"
+fi
+ln -s /data/etc/twin "$ROOT/etc/twin"
+ln -s /data/etc/shadow "$ROOT/etc/shadow"
+ln -s /data/etc/dropbear "$ROOT/etc/dropbear"
+ln -s /run "$ROOT/var/run"
+ln -s /run/lock "$ROOT/var/lock"
+ln -s /run/log "$ROOT/var/log"
+ln -s /data/lib "$ROOT/var/lib"
+ln -s /tmp "$ROOT/var/tmp"
+ln -s /proc/self/mounts "$ROOT/etc/mtab"
+sed -i "s/@CONSOLE@/$BOARD_CONSOLE/g; s/@BAUD@/$BOARD_BAUD/g" "$ROOT/etc/inittab"
+echo "$BOOT_TRIES" >"$ROOT/etc/twin-boot-tries"
+printf '%s\n' $BOARD_MODULES >"$ROOT/etc/modules"
+printf 'TWIN_VERSION=%s\nTWIN_BOARD=%s\nKERNEL=%s\nBUILD_EPOCH=%s\n' \
+	"$IMAGE_VERSION" "$BOARD" "$KVER" "$SOURCE_DATE_EPOCH" >"$ROOT/etc/twin-release"
+install_modules "$KVER" "$ROOT" squashfs ext4 vfat nls_cp437 nls_ascii nls_utf8 drbd crc32c_generic \
+	libcrc32c $BOARD_MODULES
+resolve_libs "$ROOT"
+[ -x "$BOARD_DIR/post-build.sh" ] && "$BOARD_DIR/post-build.sh" "$ROOT"
+
+# ---- initramfs: busybox + disk drivers + squashfs, nothing else ----
+log "initramfs"
+mkdir -p "$INITRD"/{bin,dev,proc,sys,root,etc}
+cp "$POOL/bin/busybox" "$INITRD/bin/busybox"
+install -m 755 "$TOP/firmware/initramfs/init" "$INITRD/init"
+printf '%s\n' $BOARD_INITRD_MODULES >"$INITRD/etc/modules"
+install_modules "$KVER" "$INITRD" squashfs $BOARD_INITRD_MODULES
+rm -rf "$INITRD/lib/modules/$KVER/extra"
+clamp_times "$INITRD"
+(cd "$INITRD" && find . -print0 | sort -z | cpio --null --create --format=newc --reproducible --owner=0:0 --quiet) |
+	gzip -9n >"$WORK/initrd.img"
+install -m 644 "$WORK/initrd.img" "$ROOT/boot/initrd.img"
+cp "$POOL/boot/vmlinuz-$KVER" "$ROOT/boot/vmlinuz"
+
+# ---- root slot: squashfs (mksquashfs takes every time from SOURCE_DATE_EPOCH) ----
+log "squashfs"
+clamp_times "$ROOT"
+rm -f "$OUT/rootfs.squashfs"
+mksquashfs "$ROOT" "$OUT/rootfs.squashfs" -noappend -all-root -comp xz -b 256K -no-xattrs \
+	-quiet -no-progress >/dev/null
+SQ_SIZE=$(stat -c %s "$OUT/rootfs.squashfs")
+[ "$SQ_SIZE" -le $((SLOT_MIB * 1024 * 1024)) ] || die "rootfs $SQ_SIZE bytes > slot $SLOT_MIB MiB"
+
+# ---- bootloader: GRUB EFI with the A/B script built in ----
+log "grub"
+sed "s/@CONSOLE@/$BOARD_CONSOLE/g; s/@BAUD@/$BOARD_BAUD/g" "$TOP/firmware/grub/grub.cfg" >"$WORK/grub.cfg"
+grub-mkimage -O x86_64-efi -o "$WORK/BOOTX64.EFI" -p /EFI/twin -c "$TOP/firmware/grub/early.cfg" \
+	part_gpt fat squash4 xzio gzio linux normal loadenv test echo regexp serial terminal \
+	boot configfile
+"$TOP/firmware/make-disk.sh" "$WORK" "$OUT" "$BOARD"
+
+{
+	echo "board $BOARD ($BOARD_DESC)"
+	echo "version $IMAGE_VERSION"
+	echo "kernel $KVER"
+	echo "source_date_epoch $SOURCE_DATE_EPOCH"
+	echo "--- Debian packages"
+	sort "$MANIFEST"
+	echo "--- libraries (resolved from the binaries)"
+	sort -u "$ROOT.libs" 2>/dev/null
+	echo "--- sha256"
+	(cd "$OUT" && sha256sum rootfs.squashfs disk.img)
+} >"$OUT/manifest.txt"
+printf '%s\n' "$IMAGE_VERSION" >"$OUT/version"
+T1=$(date +%s)
+log "done in $((T1 - T0)) s: $OUT/disk.img"
+log "  rootfs.squashfs $((SQ_SIZE / 1024)) KiB (kernel $(($(stat -c %s "$ROOT/boot/vmlinuz") / 1024)) KiB, initramfs $(($(stat -c %s "$WORK/initrd.img") / 1024)) KiB)"
+log "  disk.img $(($(stat -c %s "$OUT/disk.img") / 1048576)) MiB raw, $(du -k "$OUT/disk.img" | cut -f1) KiB allocated"
+log "  sha256 $(sha256sum "$OUT/disk.img" | cut -c1-16)..."

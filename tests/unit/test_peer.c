@@ -1,0 +1,143 @@
+/* peer.c: path liveness, dead verdict, link alarm, loss, RTT, skew. */
+#include "check.h"
+#include "node_state.h"
+#include "peer.h"
+
+#define MS 1000000ull
+
+static struct hb_frame beat(uint64_t seq, uint8_t state)
+{
+	struct hb_frame f = {.version = HB_VERSION, .node_id = 2, .state = state, .seq = seq, .interval_us = 10000};
+	return f;
+}
+
+static void test_alive_and_dead(void)
+{
+	struct peer p;
+	struct hb_frame f;
+
+	peer_init(&p, 100 * MS);
+	CHECK_EQ(p.alive, 0);
+	CHECK_EQ(peer_check(&p, 1000 * MS), 0); /* never seen: nothing to declare */
+	f = beat(10, NS_ACTIVE);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 1000 * MS, 0), PEER_EV_UP | PEER_EV_PATH_UP);
+	CHECK_EQ(p.alive, 1);
+	f = beat(10, NS_ACTIVE);
+	CHECK_EQ(peer_on_beat(&p, PATH_UDP, &f, 1000 * MS, 0), PEER_EV_PATH_UP); /* same seq, other path: ok */
+	/* silent 99 ms: alive; 100 ms: both paths down, dead */
+	CHECK_EQ(peer_check(&p, 1099 * MS), 0);
+	CHECK_EQ(peer_check(&p, 1100 * MS), PEER_EV_DEAD | PEER_EV_PATH_DOWN);
+	CHECK_EQ(p.alive, 0);
+	CHECK_EQ(p.path[PATH_LINK].down_count, 1);
+	CHECK_EQ(peer_check(&p, 2000 * MS), 0); /* declared once */
+	f = beat(11, NS_ACTIVE);
+	CHECK_EQ(peer_on_beat(&p, PATH_UDP, &f, 2001 * MS, 0), PEER_EV_UP | PEER_EV_PATH_UP);
+}
+
+static void test_one_path_keeps_alive(void)
+{
+	struct peer p;
+	struct hb_frame f;
+
+	peer_init(&p, 100 * MS);
+	f = beat(1, NS_STANDBY);
+	peer_on_beat(&p, PATH_LINK, &f, 0 + 1, 0);
+	peer_on_beat(&p, PATH_UDP, &f, 0 + 1, 0);
+	CHECK_EQ(peer_link_alarm(&p), 0);
+	/* only UDP keeps beating */
+	for (uint64_t s = 2; s < 30; s++) {
+		f = beat(s, NS_STANDBY);
+		peer_on_beat(&p, PATH_UDP, &f, s * 10 * MS, 0);
+		int ev = peer_check(&p, s * 10 * MS);
+		CHECK((ev & PEER_EV_DEAD) == 0);
+	}
+	CHECK_EQ(p.alive, 1);
+	CHECK_EQ(p.path[PATH_LINK].up, 0);
+	CHECK_EQ(peer_link_alarm(&p), 1);
+	/* the link heals */
+	f = beat(30, NS_STANDBY);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 300 * MS, 0), PEER_EV_PATH_UP);
+	CHECK_EQ(peer_link_alarm(&p), 0);
+}
+
+static void test_replay_and_loss(void)
+{
+	struct peer p;
+	struct hb_frame f;
+
+	peer_init(&p, 100 * MS);
+	f = beat(100, NS_STANDBY);
+	CHECK(peer_on_beat(&p, PATH_LINK, &f, 1, 0) >= 0);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 2, 0), -1); /* same seq again */
+	f = beat(99, NS_STANDBY);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 3, 0), -1);
+	CHECK_EQ(p.path[PATH_LINK].replay, 2);
+	f = beat(104, NS_STANDBY); /* 101..103 lost */
+	CHECK(peer_on_beat(&p, PATH_LINK, &f, 4, 0) >= 0);
+	CHECK_EQ(p.path[PATH_LINK].lost, 3);
+	/* a jump larger than the detection window is a restart, not loss */
+	f = beat(1000000, NS_STANDBY);
+	CHECK(peer_on_beat(&p, PATH_LINK, &f, 5, 0) >= 0);
+	CHECK_EQ(p.path[PATH_LINK].lost, 3);
+	peer_on_bad(&p, PATH_UDP, HB_E_MAC);
+	peer_on_bad(&p, PATH_UDP, HB_E_SHORT);
+	peer_on_bad(&p, PATH_UDP, HB_E_CLUSTER);
+	CHECK_EQ(p.path[PATH_UDP].bad_mac, 1);
+	CHECK_EQ(p.path[PATH_UDP].malformed, 1);
+	CHECK_EQ(p.path[PATH_UDP].foreign, 1);
+}
+
+static void test_rtt_and_skew(void)
+{
+	struct peer p;
+	struct hb_frame f;
+	uint64_t echo;
+	uint32_t delay;
+
+	peer_init(&p, 100 * MS);
+	peer_note_tx(&p, 500, 1000 * MS);
+	/* peer got our 500 and answers 2 ms later; we receive at +3 ms: RTT 1 ms */
+	f = beat(7, NS_STANDBY);
+	f.echo_seq = 500;
+	f.echo_delay_us = 2000;
+	f.realtime_ns = 5000 * MS + 500000; /* peer clock: our clock + 1 ms at the send instant */
+	peer_on_beat(&p, PATH_LINK, &f, 1003 * MS, 5000 * MS);
+	CHECK_EQ(p.path[PATH_LINK].rtt_ns, 1 * MS);
+	CHECK(p.skew_known);
+	CHECK_EQ(p.skew_ns, 1 * MS); /* 0.5 ms ahead at send + 0.5 ms one-way */
+	/* an echo of a seq we never sent is ignored */
+	f = beat(8, NS_STANDBY);
+	f.echo_seq = 999;
+	peer_on_beat(&p, PATH_LINK, &f, 1010 * MS, 5007 * MS);
+	CHECK_EQ(p.path[PATH_LINK].rtt_ns, 1 * MS);
+	peer_echo(&p, PATH_LINK, 1012 * MS, &echo, &delay);
+	CHECK_EQ(echo, 8);
+	CHECK_EQ(delay, 2000);
+	peer_echo(&p, PATH_UDP, 1012 * MS, &echo, &delay);
+	CHECK_EQ(echo, 0);
+	CHECK_EQ(peer_path_age_ms(&p, PATH_LINK, 1015 * MS), 5);
+	CHECK_EQ(peer_path_age_ms(&p, PATH_UDP, 1015 * MS), -1);
+}
+
+static void test_last_active(void)
+{
+	struct peer p;
+	struct hb_frame f;
+
+	peer_init(&p, 100 * MS);
+	f = beat(10, NS_ACTIVE);
+	f.epoch = 5;
+	peer_on_beat(&p, PATH_LINK, &f, 1, 7000000000ull);
+	CHECK_EQ(p.last_active_real_s, 7);
+	f = beat(11, NS_STANDBY);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 2, 8000000000ull), 0);
+	CHECK_EQ(p.last_active_real_s, 7); /* a Standby beat does not move it */
+}
+
+TEST_MAIN("peer", {
+	test_alive_and_dead();
+	test_one_path_keeps_alive();
+	test_replay_and_loss();
+	test_rtt_and_skew();
+	test_last_active();
+})
