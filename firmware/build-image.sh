@@ -131,7 +131,7 @@ cp "$POOL/boot/vmlinuz-$KVER" "$ROOT/boot/vmlinuz"
 log "squashfs"
 clamp_times "$ROOT"
 rm -f "$OUT/rootfs.squashfs"
-mksquashfs "$ROOT" "$OUT/rootfs.squashfs" -noappend -all-root -comp xz -b 256K -no-xattrs \
+mksquashfs "$ROOT" "$OUT/rootfs.squashfs" -noappend -all-root -comp xz -b ${SQUASHFS_BLOCK:-128K} -no-xattrs \
 	-quiet -no-progress >/dev/null
 SQ_SIZE=$(stat -c %s "$OUT/rootfs.squashfs")
 [ "$SQ_SIZE" -le $((SLOT_MIB * 1024 * 1024)) ] || die "rootfs $SQ_SIZE bytes > slot $SLOT_MIB MiB"

@@ -32,7 +32,7 @@ stress_config() { # stress_config NAME -> $RESULTS/stress-NAME.txt (key=value)
 		echo "role_changes=$((r1 - r0))"
 		echo "peer_dead_events=$((d1 - d0))"
 		echo "flood_$(head -1 "$out.flood" | tr ' ' '=')"
-		head -1 "$out.prober" | tr ' ' '\n'
+		grep -m1 '^sent=' "$out.prober" | tr ' ' '\n'
 		grep -o '[0-9]* missed ticks' "$out.prober" | awk '{print "prober_missed_ticks=" $1}'
 		[ "$PRODUCT" = twin ] && echo "twind_stalls_a=$(twin_get a stalls)" && echo "twind_stalls_b=$(twin_get b stalls)"
 	} >"$out.txt"

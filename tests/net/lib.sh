@@ -124,7 +124,8 @@ EOF
 # start_node NODE NS: twind in the background, log in $WORK/NODE/twind.log
 start_node() {
 	local node=$1 ns=$2
-	in_ns "$ns" "$TWIND" -f "$WORK/$node/twin.conf" -v >>"$WORK/$node/twind.log" 2>&1 &
+	# not through in_ns: $! must be twind itself (ip netns exec execs it)
+	ip netns exec "$ns" "$TWIND" -f "$WORK/$node/twin.conf" -v >>"$WORK/$node/twind.log" 2>&1 &
 	eval "PID_$node=$!"
 }
 

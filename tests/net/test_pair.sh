@@ -48,10 +48,10 @@ urep0=$(counter b "$NS_B" path.1.replay)
 umal0=$(counter b "$NS_B" path.1.malformed)
 in_ns "$NS_R" "$TOOLS/hbinject" badkey -i eth1 -n 100 -c 0x7a11 -I 1 >/dev/null
 in_ns "$NS_R" "$TOOLS/hbinject" truncated -i eth1 -n 100 -c 0x7a11 >/dev/null
-in_ns "$NS_R" "$TOOLS/hbinject" replay -i eth1 -n 100 >/dev/null
+in_ns "$NS_R" "$TOOLS/hbinject" replay -i eth1 -n 100 -I 1 >/dev/null
 in_ns "$NS_R" "$TOOLS/hbinject" badkey -i eth0 -u $IP_B:6940 -S $IP_A -n 100 -c 0x7a11 -I 1 >/dev/null
 in_ns "$NS_R" "$TOOLS/hbinject" truncated -i eth0 -u $IP_B:6940 -S $IP_A -n 100 -c 0x7a11 >/dev/null
-in_ns "$NS_R" "$TOOLS/hbinject" replay -i eth1 -u $IP_B:6940 -S $IP_A -n 100 >/dev/null
+in_ns "$NS_R" "$TOOLS/hbinject" replay -i eth1 -u $IP_B:6940 -S $IP_A -n 100 -I 1 >/dev/null
 sleep 0.5
 check "forged frames: a still Active" state_is a "$NS_A" Active
 check "forged frames: b still Standby" state_is b "$NS_B" Standby

@@ -4,7 +4,8 @@
  *
  *   hbinject badkey    -i IF [-u DST_IP:PORT -S SRC_IP] [-n N] [-c CLUSTER] [-I NODE_ID]
  *   hbinject truncated -i IF [-u DST_IP:PORT -S SRC_IP] [-n N] [-c CLUSTER]
- *   hbinject replay    -i IF [-u DST_IP:PORT -S SRC_IP] [-n N]   capture one real beat on IF, resend it
+ *   hbinject replay    -i IF [-u DST_IP:PORT -S SRC_IP] [-n N] [-I NODE_ID]  capture one real beat of
+ *                      NODE_ID (default 1) on IF, resend it
  *   hbinject flood     -i IF -r RATE -d SECONDS                   garbage frames (random EtherTypes/bytes)
  *
  * With -u the frames go as UDP from the spoofed SRC_IP (raw IP socket)
@@ -113,8 +114,8 @@ static int open_tx(const struct opts *o)
 	return fd;
 }
 
-/* wait for one real heartbeat on the link and keep its payload */
-static size_t capture(const char *ifname, uint8_t *out, size_t cap)
+/* wait for one real heartbeat of node_id on the link and keep its payload */
+static size_t capture(const char *ifname, uint8_t node_id, uint8_t *out, size_t cap)
 {
 	int fd = socket(AF_PACKET, SOCK_DGRAM, htons(HB_ETHERTYPE));
 	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
@@ -124,14 +125,16 @@ static size_t capture(const char *ifname, uint8_t *out, size_t cap)
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
 		die("capture socket");
-	if (poll(&pfd, 1, 5000) <= 0) {
-		fprintf(stderr, "hbinject: no heartbeat seen on %s in 5 s\n", ifname);
-		exit(1);
+	for (;;) {
+		if (poll(&pfd, 1, 5000) <= 0) {
+			fprintf(stderr, "hbinject: no heartbeat of node %u seen on %s in 5 s\n", node_id, ifname);
+			exit(1);
+		}
+		ssize_t n = recv(fd, out, cap, 0);
+		if (n >= HB_FRAME_LEN && out[HB_OFF_NODE_ID] == node_id)
+			break;
 	}
-	ssize_t n = recv(fd, out, cap, 0);
 	close(fd);
-	if (n < HB_FRAME_LEN)
-		die("capture: short frame");
 	return HB_FRAME_LEN;
 }
 
@@ -249,7 +252,7 @@ int main(int argc, char **argv)
 
 	size_t len = HB_FRAME_LEN;
 	if (!strcmp(mode, "replay")) {
-		len = capture(o.ifname, buf, sizeof(buf));
+		len = capture(o.ifname, o.node_id, buf, sizeof(buf));
 		usleep(50000); /* the original is long accepted by now */
 	}
 	int fd = open_tx(&o);

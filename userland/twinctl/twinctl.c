@@ -13,7 +13,7 @@ static const struct {
 	const char *args;
 	const char *help;
 } commands[] = {
-    {"status", cmd_status, "", "show both nodes, heartbeat paths, failover IP and alarms"},
+    {"status", cmd_status, "[--json|--raw]", "show both nodes, heartbeat paths, failover IP and alarms"},
     {"ping", cmd_ping, "", "check that twind answers"},
     {"version", cmd_version, "", "show the versions of twinctl and twind"},
     {"failover", cmd_failover, "enable|disable", "allow or forbid automatic takeover"},

@@ -5,9 +5,7 @@
 
 #include "ctl_proto.h"
 
-#ifndef TWIN_VERSION
-#define TWIN_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 /* exit codes (twinctl(8)) */
 #define EXIT_ERROR	 1 /* the daemon answered "error", or talking to it failed */

@@ -243,7 +243,6 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 			     .n_ports = (uint32_t)d->cfg.n_allow_ports};
 	char xerr[256] = "";
 
-	d->pkt_fd = d->udp_fd = -1;
 	for (size_t i = 0; i < d->cfg.n_allow_ports && i < HBX_MAX_PORTS; i++)
 		xc.allow_ports[i] = d->cfg.allow_ports[i];
 	if (init_seq(d, err, errlen) < 0 || open_packet(d, err, errlen) < 0 || open_udp(d, err, errlen) < 0)

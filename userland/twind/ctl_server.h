@@ -20,9 +20,10 @@
 
 struct ctl_server;
 
-/* Called once per well-formed request, argv[0] is the verb, argv[argc] is
- * NULL. Fill resp (ctl_resp_ok/err/kv); the response is "ok" unless
- * ctl_resp_err is called. Must not block: it runs in the event loop. */
+/* Called once per well-formed request from an allowed peer; argv[0] is the
+ * verb, argv[argc] is NULL, both valid only during the call. Fill resp
+ * (ctl_resp_ok/err/kv); the response is "ok" unless ctl_resp_err is called.
+ * Must not block: it runs in the event loop. */
 typedef void (*ctl_handler_fn)(void *ctx, int argc, char **argv, struct ctl_resp *resp);
 
 struct ctl_server_stats {

@@ -13,6 +13,7 @@
 #include "fsm.h"
 #include "hb_wire.h"
 #include "peer.h"
+#include "version.h"
 
 struct hbx;
 struct fence;
@@ -21,8 +22,6 @@ struct arp_sock;
 struct health;
 struct ctl_server;
 struct ctl_resp;
-
-#define TWIN_VERSION "0.1.0"
 
 #define MAX_ALARMS 8
 
@@ -34,6 +33,7 @@ struct twind {
 	struct peer peer;
 	uint64_t detect_ns;
 
+	int lock_fd; /* flock on state_dir/twind.lock */
 	int epfd, sigfd;
 	int beat_tfd;   /* heartbeat cadence, absolute CLOCK_MONOTONIC */
 	int action_tfd; /* ARP probe deadline and GARP spacing */

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -74,6 +76,34 @@ static int setup_timers(struct twind *d, char *err, size_t errlen)
 	return timerfd_settime(d->beat_tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* One twind per state directory: a second instance must fail before it
+ * touches XDP, the fence or the failover IP of the running one. */
+static int take_lock(struct twind *d, char *err, size_t errlen)
+{
+	char path[CFG_PATH_MAX + 16], pid[16];
+
+	snprintf(path, sizeof(path), "%s/twind.lock", d->cfg.state_dir);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = pread(d->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		snprintf(err, errlen, "another twind (pid %s) is running with state_dir %s", pid[0] ? pid : "?",
+			 d->cfg.state_dir);
+		close(d->lock_fd);
+		d->lock_fd = -1;
+		return -1;
+	}
+	int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(d->lock_fd, 0) < 0 || pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
+		log_warn("%s: cannot record our pid", path);
+	return 0;
+}
+
 static int setup(struct twind *d, char *err, size_t errlen)
 {
 	sigset_t ss;
@@ -81,7 +111,7 @@ static int setup(struct twind *d, char *err, size_t errlen)
 
 	if (hb_key_load(d->cfg.key_file, &d->key, err, errlen) < 0)
 		return -1;
-	if (persist_mkdir(d->cfg.state_dir, err, errlen) < 0)
+	if (persist_mkdir(d->cfg.state_dir, err, errlen) < 0 || take_lock(d, err, errlen) < 0)
 		return -1;
 	if (persist_read_u64(d->cfg.state_dir, "epoch", &epoch, err, errlen) < 0)
 		return -1;
@@ -208,13 +238,17 @@ static void on_signal(struct twind *d)
 
 static void shutdown_daemon(struct twind *d)
 {
+	if (d->lock_fd < 0)
+		return; /* never got as far as touching anything */
 	/* leave gracefully: drop the IP, then tell the peer we are gone so it
 	 * takes over now instead of after the detection time */
-	act_release_all(d, "shutdown");
+	if (d->vip)
+		act_release_all(d, "shutdown");
 	d->fsm.state = NS_INACTIVE;
 	d->fsm.healthy = 0;
-	for (int i = 0; i < 3; i++)
-		beat_send(d);
+	if (d->pkt_fd >= 0 && d->udp_fd >= 0)
+		for (int i = 0; i < 3; i++)
+			beat_send(d);
 	beat_close(d);
 	if (d->fence)
 		fence_close(d->fence);
@@ -325,6 +359,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	d.config_path = path;
+	d.lock_fd = d.pkt_fd = d.udp_fd = -1;
 	log_open("twind", use_syslog, verbose);
 	log_info("twind %s starting: node %s (id %u), peer id %u, cluster 0x%x", TWIN_VERSION, d.cfg.node_name,
 		 d.cfg.node_id, d.cfg.peer_id, d.cfg.cluster_id);

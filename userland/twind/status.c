@@ -200,7 +200,8 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (!strcmp(argv[0], "version")) {
 		ctl_resp_ok(r);
-		ctl_resp_kv(r, "version", "twind %s protocol %d", TWIN_VERSION, CTL_PROTO_VERSION);
+		ctl_resp_kv(r, "version", "%s", TWIN_VERSION);
+		ctl_resp_kv(r, "protocol", "%d", CTL_PROTO_VERSION);
 		return;
 	}
 	if (!strcmp(argv[0], "status")) {
