@@ -127,7 +127,8 @@ static size_t capture(const char *ifname, uint8_t node_id, uint8_t *out, size_t 
 		die("capture socket");
 	for (;;) {
 		if (poll(&pfd, 1, 5000) <= 0) {
-			fprintf(stderr, "hbinject: no heartbeat of node %u seen on %s in 5 s\n", node_id, ifname);
+			fprintf(stderr, "hbinject: no heartbeat of node %u seen on %s in 5 s\n", node_id,
+				ifname);
 			exit(1);
 		}
 		ssize_t n = recv(fd, out, cap, 0);

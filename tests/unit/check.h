@@ -18,8 +18,8 @@ static int check_pass, check_fail;
 		}                                                                                            \
 	} while (0)
 
-#define CHECK_EQ(a, b) CHECK((a) == (b))
-#define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
+#define CHECK_EQ(a, b)		    CHECK((a) == (b))
+#define CHECK_STR(a, b)		    CHECK(strcmp((a), (b)) == 0)
 #define CHECK_CONTAINS(hay, needle) CHECK(strstr((hay), (needle)) != NULL)
 
 #define TEST_MAIN(name, body)                                                                                \

@@ -7,7 +7,8 @@
 
 static struct hb_frame beat(uint64_t seq, uint8_t state)
 {
-	struct hb_frame f = {.version = HB_VERSION, .node_id = 2, .state = state, .seq = seq, .interval_us = 10000};
+	struct hb_frame f = {
+	    .version = HB_VERSION, .node_id = 2, .state = state, .seq = seq, .interval_us = 10000};
 	return f;
 }
 
@@ -23,7 +24,8 @@ static void test_alive_and_dead(void)
 	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 1000 * MS, 0), PEER_EV_UP | PEER_EV_PATH_UP);
 	CHECK_EQ(p.alive, 1);
 	f = beat(10, NS_ACTIVE);
-	CHECK_EQ(peer_on_beat(&p, PATH_UDP, &f, 1000 * MS, 0), PEER_EV_PATH_UP); /* same seq, other path: ok */
+	CHECK_EQ(peer_on_beat(&p, PATH_UDP, &f, 1000 * MS, 0),
+		 PEER_EV_PATH_UP); /* same seq, other path: ok */
 	/* silent 99 ms: alive; 100 ms: both paths down, dead */
 	CHECK_EQ(peer_check(&p, 1099 * MS), 0);
 	CHECK_EQ(peer_check(&p, 1100 * MS), PEER_EV_DEAD | PEER_EV_PATH_DOWN);

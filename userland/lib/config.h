@@ -12,50 +12,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_NAME_MAX 32   /* node names, interface names (IFNAMSIZ=16 checked) */
-#define CFG_PATH_MAX 256
-#define CFG_CMD_MAX 512
-#define CFG_MAX_VIPS 8
+#define CFG_NAME_MAX  32 /* node names, interface names (IFNAMSIZ=16 checked) */
+#define CFG_PATH_MAX  256
+#define CFG_CMD_MAX   512
+#define CFG_MAX_VIPS  8
 #define CFG_MAX_TRACK 8
 #define CFG_MAX_PORTS 8
 
 struct cfg_vip {
 	struct in_addr addr;
-	uint8_t prefix; /* 1..32 */
+	uint8_t prefix;		/* 1..32 */
 	char dev[CFG_NAME_MAX]; /* defaults to lan_interface */
 };
 
 struct twin_config {
 	char node_name[CFG_NAME_MAX]; /* required, [A-Za-z0-9._-]{1,31} */
-	uint8_t node_id;               /* required, 1..255 */
-	uint8_t peer_id;               /* required, 1..255, != node_id */
-	uint32_t cluster_id;           /* required */
-	uint8_t priority;              /* 1..255, default 100; higher wins at start */
+	uint8_t node_id;	      /* required, 1..255 */
+	uint8_t peer_id;	      /* required, 1..255, != node_id */
+	uint32_t cluster_id;	      /* required */
+	uint8_t priority;	      /* 1..255, default 100; higher wins at start */
 
 	char hb_interface[CFG_NAME_MAX];  /* dedicated link, default "eth1" */
 	char lan_interface[CFG_NAME_MAX]; /* default "eth0" */
-	struct in_addr peer_address;      /* required: peer's LAN address (UDP beats) */
-	uint16_t udp_port;                /* UDP heartbeat port, default 6940 */
+	struct in_addr peer_address;	  /* required: peer's LAN address (UDP beats) */
+	uint16_t udp_port;		  /* UDP heartbeat port, default 6940 */
 
-	uint32_t hb_interval_us; /* 1ms..10s, default 5ms */
-	uint32_t hb_misses;      /* 2..1000, default 4 */
+	uint32_t hb_interval_us;  /* 1ms..10s, default 5ms */
+	uint32_t hb_misses;	  /* 2..1000, default 4 */
 	uint32_t startup_wait_ms; /* how long to wait for the peer at start, default 5000 */
-	int auto_failback;        /* default no */
-	int failover_enabled;     /* initial value, default yes */
+	int auto_failback;	  /* default no */
+	int failover_enabled;	  /* initial value, default yes */
 
 	struct cfg_vip vips[CFG_MAX_VIPS]; /* "failover_ip A.B.C.D/N [dev IF]", >= 1 */
 	size_t n_vips;
 
-	uint32_t garp_count;       /* 1..100, default 5 */
+	uint32_t garp_count;	   /* 1..100, default 5 */
 	uint32_t garp_interval_ms; /* 0..10000, default 10 */
 	uint32_t garp_refresh_ms;  /* 0 = off, default 0 */
-	uint32_t arp_probe_ms;     /* 0 = no probe, default 5: wait for a reply to our probe */
+	uint32_t arp_probe_ms;	   /* 0 = no probe, default 5: wait for a reply to our probe */
 
 	char health_command[CFG_CMD_MAX]; /* "" = none */
-	uint32_t health_interval_ms;      /* default 1000 */
-	uint32_t health_timeout_ms;       /* default 2000 */
-	uint32_t health_fall;             /* failures in a row before Inactive, default 2 */
-	uint32_t health_rise;             /* successes in a row to recover, default 2 */
+	uint32_t health_interval_ms;	  /* default 1000 */
+	uint32_t health_timeout_ms;	  /* default 2000 */
+	uint32_t health_fall;		  /* failures in a row before Inactive, default 2 */
+	uint32_t health_rise;		  /* successes in a row to recover, default 2 */
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
 
@@ -63,12 +63,12 @@ struct twin_config {
 	size_t n_allow_ports;
 	uint32_t hb_rate_limit; /* frames/s per source MAC admitted by XDP, default 2000 */
 
-	char key_file[CFG_PATH_MAX];       /* required: cluster key */
-	char state_dir[CFG_PATH_MAX];      /* default /var/lib/twin */
+	char key_file[CFG_PATH_MAX];	   /* required: cluster key */
+	char state_dir[CFG_PATH_MAX];	   /* default /var/lib/twin */
 	char control_socket[CFG_PATH_MAX]; /* default /run/twin/twind.sock */
 	char control_group[CFG_NAME_MAX];  /* group allowed on the socket, default "" = root only */
-	int xdp_mode;                      /* 0 native (fallback generic with warning), 1 generic */
-	int sched_priority;                /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
+	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
+	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
 	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
 };
 

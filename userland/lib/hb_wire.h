@@ -11,37 +11,37 @@
 #define TWIN_HB_WIRE_H
 
 #define HB_ETHERTYPE 0x88B5
-#define HB_MAGIC 0x42485754u /* "TWHB" read as a little-endian u32 */
-#define HB_VERSION 1
-#define HB_MAC_LEN 16
-#define HB_KEY_MIN 16
-#define HB_KEY_MAX 64
+#define HB_MAGIC     0x42485754u /* "TWHB" read as a little-endian u32 */
+#define HB_VERSION   1
+#define HB_MAC_LEN   16
+#define HB_KEY_MIN   16
+#define HB_KEY_MAX   64
 
 /* Byte offsets inside the payload (also used by the XDP program). */
-#define HB_OFF_MAGIC 0          /* u32 */
-#define HB_OFF_VERSION 4        /* u8 */
-#define HB_OFF_NODE_ID 5        /* u8  sender node id, 1..255 */
-#define HB_OFF_STATE 6          /* u8  enum node_state of the sender */
-#define HB_OFF_FLAGS 7          /* u8  HB_F_* */
-#define HB_OFF_CLUSTER_ID 8     /* u32 */
-#define HB_OFF_INTERVAL_US 12   /* u32 sender's beat interval */
-#define HB_OFF_EPOCH 16         /* u64 increments at every takeover */
-#define HB_OFF_SEQ 24           /* u64 never reused by a sender */
-#define HB_OFF_REALTIME_NS 32   /* u64 sender CLOCK_REALTIME at send */
-#define HB_OFF_ECHO_SEQ 40      /* u64 last seq the sender got from us on this path */
-#define HB_OFF_ECHO_DELAY_US 48 /* u32 time between that receipt and this send */
-#define HB_OFF_DRBD_ROLE 52     /* u8 */
-#define HB_OFF_DRBD_DISK 53     /* u8 */
-#define HB_OFF_DRBD_CONN 54     /* u8 */
-#define HB_OFF_PRIORITY 55      /* u8 */
-#define HB_MAC_OFF 56           /* u8[HB_MAC_LEN] */
-#define HB_FRAME_LEN (HB_MAC_OFF + HB_MAC_LEN) /* 72 */
+#define HB_OFF_MAGIC	     0			       /* u32 */
+#define HB_OFF_VERSION	     4			       /* u8 */
+#define HB_OFF_NODE_ID	     5			       /* u8  sender node id, 1..255 */
+#define HB_OFF_STATE	     6			       /* u8  enum node_state of the sender */
+#define HB_OFF_FLAGS	     7			       /* u8  HB_F_* */
+#define HB_OFF_CLUSTER_ID    8			       /* u32 */
+#define HB_OFF_INTERVAL_US   12			       /* u32 sender's beat interval */
+#define HB_OFF_EPOCH	     16			       /* u64 increments at every takeover */
+#define HB_OFF_SEQ	     24			       /* u64 never reused by a sender */
+#define HB_OFF_REALTIME_NS   32			       /* u64 sender CLOCK_REALTIME at send */
+#define HB_OFF_ECHO_SEQ	     40			       /* u64 last seq the sender got from us on this path */
+#define HB_OFF_ECHO_DELAY_US 48			       /* u32 time between that receipt and this send */
+#define HB_OFF_DRBD_ROLE     52			       /* u8 */
+#define HB_OFF_DRBD_DISK     53			       /* u8 */
+#define HB_OFF_DRBD_CONN     54			       /* u8 */
+#define HB_OFF_PRIORITY	     55			       /* u8 */
+#define HB_MAC_OFF	     56			       /* u8[HB_MAC_LEN] */
+#define HB_FRAME_LEN	     (HB_MAC_OFF + HB_MAC_LEN) /* 72 */
 
 /* flags */
 #define HB_F_FAILOVER_ENABLED 0x01 /* sender may take over */
-#define HB_F_HEALTHY 0x02          /* sender's local health checks pass */
-#define HB_F_HOLDS_VIP 0x04        /* sender currently has the failover IP */
-#define HB_F_LINK_ALARM 0x08       /* sender hears us on one path only */
+#define HB_F_HEALTHY	      0x02 /* sender's local health checks pass */
+#define HB_F_HOLDS_VIP	      0x04 /* sender currently has the failover IP */
+#define HB_F_LINK_ALARM	      0x08 /* sender hears us on one path only */
 
 #ifndef __BPF__
 #include <stddef.h>
@@ -71,13 +71,13 @@ struct hb_key {
 
 enum hb_err {
 	HB_OK = 0,
-	HB_E_SHORT,    /* fewer than HB_FRAME_LEN bytes */
-	HB_E_MAGIC,    /* not a Twin heartbeat */
-	HB_E_VERSION,  /* unknown version */
-	HB_E_CLUSTER,  /* another cluster's frame */
-	HB_E_MAC,      /* MAC does not verify */
-	HB_E_SELF,     /* carries our own node id (reflection) */
-	HB_E_REPLAY,   /* seq not newer than the last accepted on this path */
+	HB_E_SHORT,   /* fewer than HB_FRAME_LEN bytes */
+	HB_E_MAGIC,   /* not a Twin heartbeat */
+	HB_E_VERSION, /* unknown version */
+	HB_E_CLUSTER, /* another cluster's frame */
+	HB_E_MAC,     /* MAC does not verify */
+	HB_E_SELF,    /* carries our own node id (reflection) */
+	HB_E_REPLAY,  /* seq not newer than the last accepted on this path */
 };
 
 /* Encode f and sign it with key into out[HB_FRAME_LEN]. Returns HB_FRAME_LEN,

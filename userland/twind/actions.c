@@ -190,8 +190,8 @@ void act_peer_beat(struct twind *d, int peer_ev)
 			alarm_clear(d, "heartbeat link down");
 	}
 	if (peer_ev & PEER_EV_UP) {
-		log_info("peer %u alive (%s, epoch %llu)", d->cfg.peer_id, node_state_name(d->peer.last.state),
-			 (unsigned long long)d->peer.last.epoch);
+		log_info("peer %u alive (%s, epoch %llu)", d->cfg.peer_id,
+			 node_state_name(d->peer.last.state), (unsigned long long)d->peer.last.epoch);
 		alarm_clear(d, "peer dead");
 		act_event(d, FE_PEER_UP);
 	}
@@ -245,9 +245,10 @@ void act_on_arp(struct twind *d)
 			if (arp_is_conflict(&seen, d->cfg.vips[i].addr, arp_mac(d->arp)) != ARP_IN_USE)
 				continue;
 			char text[96];
-			snprintf(text, sizeof(text), "failover IP %s answered by %02x:%02x:%02x:%02x:%02x:%02x",
-				 inet_ntoa(d->cfg.vips[i].addr), seen.sha[0], seen.sha[1],
-				 seen.sha[2], seen.sha[3], seen.sha[4], seen.sha[5]);
+			snprintf(text, sizeof(text),
+				 "failover IP %s answered by %02x:%02x:%02x:%02x:%02x:%02x",
+				 inet_ntoa(d->cfg.vips[i].addr), seen.sha[0], seen.sha[1], seen.sha[2],
+				 seen.sha[3], seen.sha[4], seen.sha[5]);
 			if (d->probing) {
 				d->probing = 0;
 				alarm_set(d, text);

@@ -49,7 +49,8 @@ static void handle_frame(struct twind *d, enum path_id path, const uint8_t *buf,
 		e = HB_E_CLUSTER; /* a third node with our key: not our peer */
 	if (e != HB_OK) {
 		peer_on_bad(&d->peer, path, e);
-		log_debug("dropped %s frame: %s", path == PATH_LINK ? d->cfg.hb_interface : "udp", hb_strerror(e));
+		log_debug("dropped %s frame: %s", path == PATH_LINK ? d->cfg.hb_interface : "udp",
+			  hb_strerror(e));
 		return;
 	}
 	uint64_t now = mono_ns(), rnow = real_ns();
@@ -116,8 +117,9 @@ static void fill_frame(struct twind *d, struct hb_frame *f)
 	f->version = HB_VERSION;
 	f->node_id = d->cfg.node_id;
 	f->state = (uint8_t)d->fsm.state;
-	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
-		   (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0);
+	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) |
+		   (d->fsm.healthy ? HB_F_HEALTHY : 0) | (d->holds_vip ? HB_F_HOLDS_VIP : 0) |
+		   (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0);
 	f->cluster_id = d->cfg.cluster_id;
 	f->interval_us = d->cfg.hb_interval_us;
 	f->epoch = d->fsm.epoch;
@@ -156,8 +158,8 @@ void beat_send(struct twind *d)
 
 	peer_echo(&d->peer, PATH_UDP, now, &f.echo_seq, &f.echo_delay_us);
 	hb_encode(&f, &d->key, buf);
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(d->cfg.udp_port),
-				 .sin_addr = d->cfg.peer_address};
+	struct sockaddr_in to = {
+	    .sin_family = AF_INET, .sin_port = htons(d->cfg.udp_port), .sin_addr = d->cfg.peer_address};
 	if (sendto(d->udp_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
 		log_debug("send to peer over udp: %s", strerror(errno));
 
@@ -247,7 +249,8 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 		xc.allow_ports[i] = d->cfg.allow_ports[i];
 	if (init_seq(d, err, errlen) < 0 || open_packet(d, err, errlen) < 0 || open_udp(d, err, errlen) < 0)
 		return -1;
-	int r = hbx_open(&d->xdp, d->cfg.hb_interface, &xc, d->cfg.xdp_mode == 1, ring_cb, d, xerr, sizeof(xerr));
+	int r =
+	    hbx_open(&d->xdp, d->cfg.hb_interface, &xc, d->cfg.xdp_mode == 1, ring_cb, d, xerr, sizeof(xerr));
 	if (r < 0) {
 		snprintf(err, errlen, "XDP on %s: %s", d->cfg.hb_interface, xerr);
 		return -1;

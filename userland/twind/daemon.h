@@ -35,7 +35,7 @@ struct twind {
 
 	int lock_fd; /* flock on state_dir/twind.lock */
 	int epfd, sigfd;
-	int beat_tfd;   /* heartbeat cadence, absolute CLOCK_MONOTONIC */
+	int beat_tfd;	/* heartbeat cadence, absolute CLOCK_MONOTONIC */
 	int action_tfd; /* ARP probe deadline and GARP spacing */
 
 	/* heartbeat I/O */
@@ -77,17 +77,17 @@ uint64_t real_ns(void);
 /* beat.c */
 int beat_open(struct twind *d, char *err, size_t errlen);
 void beat_close(struct twind *d);
-void beat_send(struct twind *d); /* one beat on every path, now */
+void beat_send(struct twind *d);    /* one beat on every path, now */
 void beat_on_ring(struct twind *d); /* XDP ring readable */
 void beat_on_udp(struct twind *d);  /* UDP socket readable */
 
 /* actions.c */
 void act_event(struct twind *d, enum fsm_event_type type); /* build the event, step, act */
-void act_peer_beat(struct twind *d, int peer_ev);           /* after a valid beat */
-void act_check_peer(struct twind *d);                       /* silence check, each tick */
-void act_on_timer(struct twind *d);                         /* action_tfd expired */
-void act_on_arp(struct twind *d);                           /* ARP socket readable */
-void act_release_all(struct twind *d, const char *why);     /* shutdown / start-up clean-up */
+void act_peer_beat(struct twind *d, int peer_ev);	   /* after a valid beat */
+void act_check_peer(struct twind *d);			   /* silence check, each tick */
+void act_on_timer(struct twind *d);			   /* action_tfd expired */
+void act_on_arp(struct twind *d);			   /* ARP socket readable */
+void act_release_all(struct twind *d, const char *why);	   /* shutdown / start-up clean-up */
 void alarm_set(struct twind *d, const char *text);
 void alarm_clear(struct twind *d, const char *prefix);
 

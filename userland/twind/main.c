@@ -92,8 +92,8 @@ static int take_lock(struct twind *d, char *err, size_t errlen)
 		ssize_t n = pread(d->lock_fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = 0;
 		pid[strcspn(pid, "\n")] = 0;
-		snprintf(err, errlen, "another twind (pid %s) is running with state_dir %s", pid[0] ? pid : "?",
-			 d->cfg.state_dir);
+		snprintf(err, errlen, "another twind (pid %s) is running with state_dir %s",
+			 pid[0] ? pid : "?", d->cfg.state_dir);
 		close(d->lock_fd);
 		d->lock_fd = -1;
 		return -1;
@@ -150,8 +150,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	}
 	char ferr[256] = "";
-	int r = fence_open(&d->fence, d->cfg.lan_interface, addrs, (int)d->cfg.n_vips, d->cfg.xdp_mode == 1, ferr,
-			   sizeof(ferr));
+	int r = fence_open(&d->fence, d->cfg.lan_interface, addrs, (int)d->cfg.n_vips, d->cfg.xdp_mode == 1,
+			   ferr, sizeof(ferr));
 	if (r < 0) {
 		snprintf(err, errlen, "lease fence on %s: %s", d->cfg.lan_interface, ferr);
 		return -1;
@@ -167,15 +167,15 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	if (health_open(&d->health, &d->cfg, err, errlen) < 0)
 		return -1;
-	if (ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err, errlen) <
-	    0)
+	if (ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err,
+			    errlen) < 0)
 		return -1;
 	if (setup_timers(d, err, errlen) < 0)
 		return -1;
-	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->action_tfd, T_ACTION) ||
-	    add_fd(d, hbx_ring_fd(d->xdp), T_RING) || add_fd(d, d->udp_fd, T_UDP) ||
-	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
-	    add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
+	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) ||
+	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
+	    add_fd(d, d->udp_fd, T_UDP) || add_fd(d, arp_fd(d->arp), T_ARP) ||
+	    add_fd(d, health_fd(d->health), T_HEALTH) || add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -361,8 +361,8 @@ int main(int argc, char **argv)
 	d.config_path = path;
 	d.lock_fd = d.pkt_fd = d.udp_fd = -1;
 	log_open("twind", use_syslog, verbose);
-	log_info("twind %s starting: node %s (id %u), peer id %u, cluster 0x%x", TWIN_VERSION, d.cfg.node_name,
-		 d.cfg.node_id, d.cfg.peer_id, d.cfg.cluster_id);
+	log_info("twind %s starting: node %s (id %u), peer id %u, cluster 0x%x", TWIN_VERSION,
+		 d.cfg.node_name, d.cfg.node_id, d.cfg.peer_id, d.cfg.cluster_id);
 	realtime_setup(&d);
 	if (setup(&d, err, sizeof(err)) < 0) {
 		log_err("%s", err);

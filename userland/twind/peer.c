@@ -26,7 +26,8 @@ static void update_rtt(struct peer *p, struct peer_path *pp, const struct hb_fra
 	pp->rtt_ns = pp->rtt_ns < 0 ? rtt : pp->rtt_ns + (rtt - pp->rtt_ns) / 8;
 }
 
-static void update_skew(struct peer *p, const struct peer_path *pp, const struct hb_frame *f, uint64_t real_ns)
+static void update_skew(struct peer *p, const struct peer_path *pp, const struct hb_frame *f,
+			uint64_t real_ns)
 {
 	int64_t owd = pp->rtt_ns > 0 ? pp->rtt_ns / 2 : 0;
 	int64_t skew = (int64_t)(f->realtime_ns - real_ns) + owd;
@@ -35,7 +36,8 @@ static void update_skew(struct peer *p, const struct peer_path *pp, const struct
 	p->skew_known = 1;
 }
 
-int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, uint64_t rx_ns, uint64_t real_ns)
+int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, uint64_t rx_ns,
+		 uint64_t real_ns)
 {
 	struct peer_path *pp = &p->path[path];
 	int ev = 0;
@@ -105,7 +107,8 @@ void peer_note_tx(struct peer *p, uint64_t seq, uint64_t now_ns)
 	p->tx_ns[slot] = now_ns;
 }
 
-void peer_echo(const struct peer *p, enum path_id path, uint64_t now_ns, uint64_t *echo_seq, uint32_t *delay_us)
+void peer_echo(const struct peer *p, enum path_id path, uint64_t now_ns, uint64_t *echo_seq,
+	       uint32_t *delay_us)
 {
 	const struct peer_path *pp = &p->path[path];
 

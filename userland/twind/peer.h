@@ -19,30 +19,30 @@ enum path_id { PATH_LINK = 0, PATH_UDP = 1, PATH_COUNT };
 #define PEER_TX_RING 256 /* our recent send times, for RTT from echoes */
 
 struct peer_path {
-	uint64_t last_rx_ns;   /* receive time of the last valid beat, 0 = never */
-	uint64_t last_seq;     /* its seq (echoed back to the peer) */
-	uint64_t beats;        /* valid beats */
-	uint64_t lost;         /* seq gaps seen on this path */
+	uint64_t last_rx_ns; /* receive time of the last valid beat, 0 = never */
+	uint64_t last_seq;   /* its seq (echoed back to the peer) */
+	uint64_t beats;	     /* valid beats */
+	uint64_t lost;	     /* seq gaps seen on this path */
 	uint64_t bad_mac, replay, malformed, foreign;
-	uint64_t down_count;   /* times the path went down */
-	int64_t rtt_ns;        /* smoothed, -1 unknown */
+	uint64_t down_count; /* times the path went down */
+	int64_t rtt_ns;	     /* smoothed, -1 unknown */
 	int up;
 	struct hb_replay win;
 };
 
 /* events returned by peer_on_beat / peer_check, a bit set */
-#define PEER_EV_UP 0x01        /* peer alive again (first beat after silence) */
-#define PEER_EV_DEAD 0x02      /* every path silent for the detection time */
+#define PEER_EV_UP	  0x01 /* peer alive again (first beat after silence) */
+#define PEER_EV_DEAD	  0x02 /* every path silent for the detection time */
 #define PEER_EV_PATH_DOWN 0x04 /* one path went down */
-#define PEER_EV_PATH_UP 0x08   /* one path came back */
+#define PEER_EV_PATH_UP	  0x08 /* one path came back */
 
 struct peer {
 	uint64_t detect_ns;
 	struct peer_path path[PATH_COUNT];
 	int alive;
 	int ever_seen;
-	struct hb_frame last;        /* last valid frame, any path */
-	int64_t skew_ns;             /* peer realtime - ours, RTT-corrected; valid if skew_known */
+	struct hb_frame last; /* last valid frame, any path */
+	int64_t skew_ns;      /* peer realtime - ours, RTT-corrected; valid if skew_known */
 	int skew_known;
 	uint64_t last_active_real_s; /* unix time the peer last said Active, 0 never */
 	uint64_t tx_seq[PEER_TX_RING];
@@ -54,7 +54,8 @@ void peer_init(struct peer *p, uint64_t detect_ns);
 /* A frame that decoded and passed the MAC check arrived on path at rx_ns.
  * Checks the replay window, updates path and peer. real_ns = our realtime at
  * rx (for skew). Returns PEER_EV_* or -1 if the frame is a replay. */
-int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, uint64_t rx_ns, uint64_t real_ns);
+int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, uint64_t rx_ns,
+		 uint64_t real_ns);
 
 /* A frame that failed to decode (hb_err) on path: counted. */
 void peer_on_bad(struct peer *p, enum path_id path, enum hb_err e);
@@ -63,7 +64,8 @@ void peer_on_bad(struct peer *p, enum path_id path, enum hb_err e);
 void peer_note_tx(struct peer *p, uint64_t seq, uint64_t now_ns);
 
 /* Echo fields to put in our next beat on path. */
-void peer_echo(const struct peer *p, enum path_id path, uint64_t now_ns, uint64_t *echo_seq, uint32_t *delay_us);
+void peer_echo(const struct peer *p, enum path_id path, uint64_t now_ns, uint64_t *echo_seq,
+	       uint32_t *delay_us);
 
 /* Evaluate silence at now_ns. Returns PEER_EV_* (DEAD when the last path
  * goes silent). Call after draining every receive queue. */

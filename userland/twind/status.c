@@ -42,7 +42,8 @@ static const char *lan_address(struct twind *d)
 	if (getifaddrs(&ifa) < 0)
 		return buf;
 	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, d->cfg.lan_interface))
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, d->cfg.lan_interface))
 			continue;
 		struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		int is_vip = 0;
@@ -232,7 +233,8 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		admin(d, FE_ADMIN_RELEASE, r);
 		return;
 	}
-	ctl_resp_err(r, "unknown request '%s' (try: status, ping, version, failover enable|disable, "
-			       "restore, release)",
-			    argv[0]);
+	ctl_resp_err(r,
+		     "unknown request '%s' (try: status, ping, version, failover enable|disable, "
+		     "restore, release)",
+		     argv[0]);
 }
