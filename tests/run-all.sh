@@ -14,9 +14,9 @@ run_suite() { # run_suite NAME command...
 	out=$(mktemp)
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
-	p=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/p' <<<"$line")
-	f=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$line")
+	line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	p=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$line")
+	f=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$line")
 	p=${p:-0} f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Cost, for tests/bench/run.sh (sourced): the XDP program's ns per frame
 # (tests/tools/xdp_cost, BPF_PROG_TEST_RUN; and the kernel's own run-time
 # stats on real traffic during the idle run), and CPU and RSS of an idle

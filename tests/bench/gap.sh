@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Failover-gap trials, for tests/bench/run.sh (sourced). One trial: the
 # client probes the failover IP every 1 ms; tests/bench/fault waits a random
 # phase of the heartbeat interval, notes the instant and injects the fault

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The two products behind one interface, for tests/bench/run.sh (sourced
 # after tests/net/lib.sh). PRODUCT is "twin" or "ka"; KA_ADVERT is
 # keepalived's advert_int. Nodes are "a" (priority 150) and "b" (100).

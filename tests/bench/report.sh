@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The results table, for tests/bench/run.sh (sourced): made from whatever
 # RESULTS holds, printed and written with the hand-written method
 # (tests/bench/intro.md) to DOC.
@@ -13,6 +14,16 @@ gap_stats() { # gap_stats CFG FAULT -> "n min median p99 max"
 }
 
 gap_fails() { [ -f "$RESULTS/gap-$1-$2.txt" ] && awk '$3 == "FAIL"' "$RESULTS/gap-$1-$2.txt" | wc -l || echo 0; }
+
+# gap_cell CFG FAULT FIELD: one statistic; flagged when trials failed, as
+# it then describes only the trials that did switch
+gap_cell() {
+	local v fails
+	v=$(gap_stats "$1" "$2" | cut -d' ' -f"$3")
+	fails=$(gap_fails "$1" "$2")
+	[ "$fails" -gt 0 ] && [ "$v" != - ] && v="$v (of the $(gap_stats "$1" "$2" | cut -d' ' -f1) that switched)"
+	echo "$v"
+}
 
 num() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 
@@ -54,9 +65,9 @@ gap_rows() {
 		[ -f "$RESULTS/gap-twin-$f.txt" ] || [ -f "$RESULTS/gap-ka0.01-$f.txt" ] || continue
 		for i in 2 3 4 5; do
 			stat=$(echo "- min median p99 max" | cut -d' ' -f"$i")
-			t=$(gap_stats twin $f | cut -d' ' -f"$i")
-			k0=$(gap_stats ka0.01 $f | cut -d' ' -f"$i")
-			k1=$(gap_stats ka1 $f | cut -d' ' -f"$i")
+			t=$(gap_cell twin $f "$i")
+			k0=$(gap_cell ka0.01 $f "$i")
+			k1=$(gap_cell ka1 $f "$i")
 			tg=""
 			[ $f = death ] && [ "$stat" = median ] && tg=$(target "$t" 25)
 			[ $f = death ] && [ "$stat" = p99 ] && tg=$(target "$t" 40)
@@ -111,14 +122,17 @@ table() {
 }
 
 twin_log_stats() { # what twind said about its failovers in the gap run
-	local logs=("$RESULTS"/gap-twin.[ab].log)
+	local logs=("$RESULTS"/gap-twin.[ab].log) provoked
 	[ -f "${logs[0]}" ] || return 0
-	echo "- Twin detection (twind log, \`peer N dead: all paths silent for X ms\`), X over the gap run:" \
-		"n/min/median/p99/max = $(grep -ho 'all paths silent for [0-9]* ms' "${logs[@]}" | awk '{print $5}' |
-			awk -f "$BENCH_DIR/stats.awk" | tr ' ' /) ms."
-	echo "- Twin claim (\`failover IP claimed in N us\`): n/min/median/p99/max =" \
+	# a death trial makes both nodes log it (the dead node loses its peer
+	# too), a SIGKILL only the survivor: anything above that was unprovoked
+	provoked=$(($(gap_stats twin death | cut -d' ' -f1) * 2 + $(gap_stats twin kill | cut -d' ' -f1)))
+	echo "- twind logs of the gap run: $(cat "${logs[@]}" | grep -c 'dead: all paths silent') \`peer N dead\`" \
+		"events ($provoked provoked by node-death and SIGKILL trials that switched)," \
+		"$(cat "${logs[@]}" | grep -c 'ALARM: dual active') dual-active alarms, $(cat "${logs[@]}" | grep -c 'admin: release') releases."
+	echo "- Twin claim (\`failover IP claimed in N us\`), ms: n/min/median/p99/max =" \
 		"$(grep -ho 'claimed in [0-9]* us' "${logs[@]}" | awk '{print $3 / 1000}' |
-			awk -f "$BENCH_DIR/stats.awk" | tr ' ' /) ms."
+			awk -f "$BENCH_DIR/stats.awk" | tr ' ' /)."
 }
 
 details() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # False failovers under load, for tests/bench/run.sh (sourced): a settled
 # pair, then for STRESS_SECONDS `stress-ng --cpu 2 --io 1` in both node
 # namespaces, a flood of FLOOD_RATE garbage frames/s from the rogue into

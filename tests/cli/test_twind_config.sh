@@ -47,15 +47,15 @@ refused() {
 	fi
 }
 
-{ base; echo "heartbeat_misses 1"; } | refused misses-range 9 "range"
-{ base; echo "bogus_key 1"; } | refused unknown-key 9 "bogus_key"
-{ base; echo "node_id 3"; } | refused duplicate 9 "twice"
-{ base; echo "heartbeat_interval 10"; } | refused no-unit 9 "unit"
-{ base; echo "failover_ip 10.99.0.300/24"; } | refused bad-ip 9 "10.99.0.300"
-{ base; echo 'health_command "unterminated'; } | refused quote 9 "quote"
-base | sed 's/^peer_id 2/peer_id 1/' | refused same-id 3 "peer_id"
-base | grep -v '^node_id' | refused missing-key 0 "node_id"
-{ base; echo "auto_failback maybe"; } | refused bad-bool 9 "auto_failback"
+refused misses-range 9 "range" < <({ base; echo "heartbeat_misses 1"; })
+refused unknown-key 9 "bogus_key" < <({ base; echo "bogus_key 1"; })
+refused duplicate 9 "twice" < <({ base; echo "node_id 3"; })
+refused no-unit 9 "unit" < <({ base; echo "heartbeat_interval 10"; })
+refused bad-ip 9 "10.99.0.300" < <({ base; echo "failover_ip 10.99.0.300/24"; })
+refused quote 9 "quote" < <({ base; echo 'health_command "unterminated'; })
+refused same-id 3 "peer_id" < <(base | sed 's/^peer_id 2/peer_id 1/')
+refused missing-key 0 "node_id" < <(base | grep -v '^node_id')
+refused bad-bool 9 "auto_failback" < <({ base; echo "auto_failback maybe"; })
 base | sed "s|^key_file .*|key_file $W/nokey|" >"$W/nokey.conf"
 out=$("$TWIND" -t -f "$W/nokey.conf" 2>&1) && not_ok "missing key file accepted" ||
 	{ grep -q "nokey" <<<"$out" && ok "missing key file refused: $out" || not_ok "missing key file: $out"; }

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Drive a VM's serial console (a qemu chardev unix socket) like an admin.
+
+  console.py SOCK login PASSWORD [TIMEOUT]   set the first-boot password if
+                                             asked, then log in as root
+  console.py SOCK run 'COMMAND' [TIMEOUT]    run COMMAND in the logged-in shell,
+                                             print its output, exit with its status
+  console.py SOCK wait REGEX [TIMEOUT]       wait until the console prints REGEX
+"""
+import re
+import socket
+import sys
+import time
+
+
+def connect(path, timeout):
+    end = time.time() + timeout
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            s.settimeout(0.2)
+            return s
+        except OSError:
+            if time.time() > end:
+                raise
+            time.sleep(0.2)
+
+
+class Console:
+    def __init__(self, path, timeout):
+        self.s = connect(path, timeout)
+        self.buf = ""
+
+    def send(self, text):
+        self.s.sendall(text.encode())
+
+    def expect(self, patterns, timeout):
+        """Waits for one of the regexes; returns (index, match), consumes
+        the text up to the end of the match."""
+        end = time.time() + timeout
+        while True:
+            for i, p in enumerate(patterns):
+                m = re.search(p, self.buf)
+                if m:
+                    self.buf = self.buf[m.end():]
+                    return i, m
+            if time.time() > end:
+                raise TimeoutError("console: none of %r in %r" % (patterns, self.buf[-400:]))
+            try:
+                data = self.s.recv(4096)
+                if not data:
+                    raise EOFError("console closed")
+                self.buf += data.decode(errors="replace").replace("\r", "")
+            except socket.timeout:
+                pass
+
+
+def login(c, password, timeout):
+    c.send("\n")
+    end = time.time() + timeout
+    while time.time() < end:
+        i, _ = c.expect([r"New password: ", r"Repeat password: ", r"login: ", r"Password: ",
+                         r"[#$] $", r"Login incorrect"], end - time.time())
+        if i in (0, 1, 3):
+            c.send(password + "\n")
+        elif i == 2:
+            c.send("root\n")
+        elif i == 4:
+            return 0
+        elif i == 5:
+            return 1
+    return 1
+
+
+def run(c, cmd, timeout):
+    c.send("\n")
+    c.expect([r"[#$] $"], 10)
+    c.send(cmd + '; echo "__R""C=$?__"\n')
+    _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
+    # the output is what came before the marker, less the echoed command line
+    out = m.string[:m.start()]
+    first_nl = out.find("\n")
+    sys.stdout.write(out[first_nl + 1:] if first_nl >= 0 else "")
+    return int(m.group(1))
+
+
+def main():
+    path, op, arg = sys.argv[1], sys.argv[2], sys.argv[3]
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 60
+    c = Console(path, timeout)
+    if op == "login":
+        return login(c, arg, timeout)
+    if op == "run":
+        return run(c, arg, timeout)
+    if op == "wait":
+        c.expect([arg], timeout)
+        return 0
+    print("console.py: unknown operation " + op, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (TimeoutError, EOFError, OSError) as e:
+        print("console.py: %s" % e, file=sys.stderr)
+        sys.exit(124)
