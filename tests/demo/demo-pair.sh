@@ -4,15 +4,15 @@
 # timeline shows who is active, when the peer was declared dead, when the IP
 # moved and the gap the client saw. Root only; cleans up after itself.
 set -u
+HB_INTERVAL=${HB_INTERVAL-} # the product's default heartbeat profile unless given
 . "$(dirname "$0")/../net/lib.sh"
-HB_INTERVAL=${HB_INTERVAL:-10ms} HB_MISSES=${HB_MISSES:-30}
 
 t0=$(date +%s.%N)
 say() { printf '[%7.3f s] %s\n' "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{print a-b}')" "$*"; }
 
 say "building namespaces: node a, node b, client, LAN bridge, heartbeat link"
 pair_setup
-say "starting twind on a (priority 150) and b (priority 100); heartbeat $HB_INTERVAL x $HB_MISSES"
+say "starting twind on a (priority 150) and b (priority 100); heartbeat ${HB_INTERVAL:-default profile}"
 pair_start
 wait_for 10 state_is a "$NS_A" Active && wait_for 10 state_is b "$NS_B" Standby
 say "pair formed: a is $(status_get a "$NS_A" node.state), b is $(status_get b "$NS_B" node.state)"

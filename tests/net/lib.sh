@@ -23,8 +23,8 @@ PORT=7777 # responder port on the failover IP
 
 # default profile unless a test overrides (functional tests keep margins
 # that survive ~110 ms host stalls: DESIGN.md §9)
-HB_INTERVAL=${HB_INTERVAL:-10ms}
-HB_MISSES=${HB_MISSES:-30}
+HB_INTERVAL=${HB_INTERVAL-10ms}
+HB_MISSES=${HB_MISSES-30}
 STARTUP_WAIT=${STARTUP_WAIT:-2s}
 
 PASS=0 FAIL=0
@@ -43,11 +43,15 @@ summary() { # summary SUITE
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 cleanup() {
-	local pids
+	local pids all=
 	for ns in $NS_A $NS_B $NS_C $NS_R $NS_L; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		all="$all $(ip netns pids "$ns" 2>/dev/null)"
 	done
+	if [ -n "${all// /}" ]; then
+		kill $all 2>/dev/null # twind detaches its programs on SIGTERM
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $all 2>/dev/null || break; sleep 0.1; done
+		kill -9 $all 2>/dev/null
+	fi
 	for ns in $NS_A $NS_B $NS_C $NS_R $NS_L; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -107,17 +111,15 @@ priority $prio
 peer_address $peer_ip
 hb_interface eth1
 lan_interface eth0
-heartbeat_interval $HB_INTERVAL
-heartbeat_misses $HB_MISSES
 startup_wait $STARTUP_WAIT
 failover_ip $VIP/24
-arp_probe 20ms
-garp_count 3
-garp_interval 20ms
 key_file $WORK/cluster.key
 state_dir $WORK/$node/state
 control_socket $WORK/$node/twind.sock
 EOF
+	# an empty HB_INTERVAL means the product's default profile
+	[ -n "$HB_INTERVAL" ] && printf 'heartbeat_interval %s\nheartbeat_misses %s\n' "$HB_INTERVAL" "$HB_MISSES" \
+		>>"$WORK/$node/twin.conf"
 	for line in "$@"; do echo "$line" >>"$WORK/$node/twin.conf"; done
 }
 
@@ -127,6 +129,7 @@ start_node() {
 	# not through in_ns: $! must be twind itself (ip netns exec execs it)
 	ip netns exec "$ns" "$TWIND" -f "$WORK/$node/twin.conf" -v >>"$WORK/$node/twind.log" 2>&1 &
 	eval "PID_$node=$!"
+	disown $! # no job-control noise when the test kills it
 }
 
 pair_start() {
@@ -135,7 +138,9 @@ pair_start() {
 	start_node a "$NS_A"
 	start_node b "$NS_B"
 	in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
+	disown $!
 	in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
+	disown $!
 }
 
 ctl() { # ctl NODE NS args...
