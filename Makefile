@@ -31,7 +31,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP \
            -Iuserland/lib -Iuserland/twind -Iuserland/bpf -I$(BUILD)/gen $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
-LDLIBS   = $(PKG_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lelf -lz
+LDLIBS   = -pthread $(PKG_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lelf -lz
 
 LIB_SRC   := $(wildcard userland/lib/*.c)
 TWIND_SRC := $(filter-out userland/twind/main.c,$(wildcard userland/twind/*.c)) \

@@ -12,6 +12,9 @@ import socket
 import sys
 import time
 
+# PS1 is '\h:\w\$ ' (rootfs/etc/profile); ash may follow it with a cursor query
+PROMPT = r"[\w.-]+:[^\n]*[#$] (\x1b\[6n)?"
+
 
 def connect(path, timeout):
     end = time.time() + timeout
@@ -61,12 +64,15 @@ def login(c, password, timeout):
     end = time.time() + timeout
     while time.time() < end:
         i, _ = c.expect([r"New password: ", r"Repeat password: ", r"login: ", r"Password: ",
-                         r"[#$] $", r"Login incorrect"], end - time.time())
+                         PROMPT, r"Login incorrect"], end - time.time())
         if i in (0, 1, 3):
             c.send(password + "\n")
         elif i == 2:
             c.send("root\n")
         elif i == 4:
+            # no echo, no line wrapping: run() then reads only the output
+            c.send("stty -echo cols 1000\n")
+            c.expect([PROMPT], 10)
             return 0
         elif i == 5:
             return 1
@@ -75,13 +81,11 @@ def login(c, password, timeout):
 
 def run(c, cmd, timeout):
     c.send("\n")
-    c.expect([r"[#$] $"], 10)
+    c.expect([PROMPT], 10)
     c.send(cmd + '; echo "__R""C=$?__"\n')
     _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
     # the output is what came before the marker, less the echoed command line
-    out = m.string[:m.start()]
-    first_nl = out.find("\n")
-    sys.stdout.write(out[first_nl + 1:] if first_nl >= 0 else "")
+    sys.stdout.write(m.string[:m.start()].lstrip("\n"))
     return int(m.group(1))
 
 

@@ -165,7 +165,7 @@ static void apply(struct twind *d, struct fsm_result r)
 	if (r.actions & FA_PROBE)
 		start_probe(d);
 	if (r.actions & FA_NOTIFY)
-		beat_send(d); /* tell the peer at once, not at the next tick */
+		beat_now(d); /* tell the peer at once, not at the next tick */
 	if (r.actions & FA_CLAIM) {
 		if (d->holds_vip && r.to == r.from) {
 			/* already ours (dual-active keeper): only re-announce, so the

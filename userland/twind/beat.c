@@ -21,8 +21,12 @@
 #include "hb_xdp_loader.h"
 #include "log.h"
 #include "persist.h"
+#include "beat_lease.h"
 
 #define SEQ_BLOCK (1ull << 20) /* seq numbers reserved on disk at a time */
+/* how long beats go on without the loop: longer than a host stall (DESIGN
+ * §9: ~110 ms), short enough that a hung daemon soon loses its role */
+#define BEAT_LEASE_NS (250ull * 1000000ull)
 
 uint64_t mono_ns(void)
 {
@@ -111,64 +115,88 @@ void beat_on_udp(struct twind *d)
 	}
 }
 
-static void fill_frame(struct twind *d, struct hb_frame *f)
+static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint64_t tick_mono, uint64_t now,
+		       uint64_t rnow)
 {
 	memset(f, 0, sizeof(*f));
 	f->version = HB_VERSION;
 	f->node_id = d->cfg.node_id;
 	f->state = (uint8_t)d->fsm.state;
-	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) |
-		   (d->fsm.healthy ? HB_F_HEALTHY : 0) | (d->holds_vip ? HB_F_HOLDS_VIP : 0) |
-		   (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0);
+	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
+		   (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0);
 	f->cluster_id = d->cfg.cluster_id;
 	f->interval_us = d->cfg.hb_interval_us;
 	f->epoch = d->fsm.epoch;
-	f->seq = d->seq;
-	f->realtime_ns = real_ns();
+	f->seq = d->seq_base + tick; /* one seq per tick: never reused */
+	/* the clock as it will read when the frame leaves */
+	f->realtime_ns = rnow + (tick_mono - now);
 	f->priority = d->cfg.priority;
 }
 
-static void reserve_seq(struct twind *d)
+/* Sign both paths' frames for tick; their echoes are as of its send time. */
+static void sign_tick(struct twind *d, uint64_t tick, uint64_t now, uint64_t rnow)
+{
+	struct hb_frame f;
+	struct lease_frames lf;
+	uint64_t at = lease_tick_time(d->lease, tick);
+
+	fill_frame(d, &f, tick, at, now, rnow);
+	peer_echo(&d->peer, PATH_LINK, at, &f.echo_seq, &f.echo_delay_us);
+	size_t ok = hb_encode_s(&d->signer, &f, lf.link);
+	peer_echo(&d->peer, PATH_UDP, at, &f.echo_seq, &f.echo_delay_us);
+	ok = ok && hb_encode_s(&d->signer, &f, lf.udp);
+	if (!ok) {
+		log_err("cannot sign heartbeat %llu", (unsigned long long)f.seq);
+		return; /* an unsigned beat would only be dropped as forged */
+	}
+	lease_put(d->lease, tick, &lf);
+	peer_note_tx(&d->peer, f.seq, at);
+}
+
+static void reserve_seq(struct twind *d, uint64_t upto)
 {
 	char err[256];
 
-	d->seq_reserved = d->seq + SEQ_BLOCK;
+	d->seq_reserved = upto + SEQ_BLOCK;
 	if (persist_write_u64(d->cfg.state_dir, "seq", d->seq_reserved, err, sizeof(err)) < 0)
 		log_err("%s (seq numbers may repeat after a restart)", err);
 }
 
-void beat_send(struct twind *d)
+void beat_refill(struct twind *d)
 {
-	struct hb_frame f;
-	uint8_t buf[HB_FRAME_LEN];
-	uint64_t now = mono_ns();
+	uint64_t now = mono_ns(), rnow = real_ns(), cur = lease_tick(d->lease, now);
+	uint64_t end = cur + lease_ticks(d->lease);
 
-	d->seq++;
-	fill_frame(d, &f);
+	/* the next beat carries the freshest echo; the rest of the lease is
+	 * only topped up */
+	sign_tick(d, cur + 1, now, rnow);
+	for (uint64_t t = cur + 2; t <= end; t++)
+		if (!lease_has(d->lease, t))
+			sign_tick(d, t, now, rnow);
+	d->beats_sent = lease_tick(d->lease, now);
+	/* after the beats, never before them: the fsync must not delay one */
+	if (d->seq_base + end + 1024 >= d->seq_reserved)
+		reserve_seq(d, d->seq_base + end);
+}
 
-	peer_echo(&d->peer, PATH_LINK, now, &f.echo_seq, &f.echo_delay_us);
-	hb_encode(&f, &d->key, buf);
-	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
-				 .sll_protocol = htons(HB_ETHERTYPE),
-				 .sll_ifindex = d->hb_ifindex,
-				 .sll_halen = ETH_ALEN,
-				 .sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-	if (sendto(d->pkt_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ll, sizeof(ll)) < 0)
-		log_debug("send on %s: %s", d->cfg.hb_interface, strerror(errno));
+void beat_now(struct twind *d)
+{
+	uint64_t now = mono_ns(), rnow = real_ns(), cur = lease_tick(d->lease, now);
 
-	peer_echo(&d->peer, PATH_UDP, now, &f.echo_seq, &f.echo_delay_us);
-	hb_encode(&f, &d->key, buf);
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = htons(d->cfg.udp_port), .sin_addr = d->cfg.peer_address};
-	if (sendto(d->udp_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
-		log_debug("send to peer over udp: %s", strerror(errno));
+	/* every frame signed ahead carries the old state: sign them again */
+	for (uint64_t t = cur + 1; t <= cur + lease_ticks(d->lease); t++)
+		sign_tick(d, t, now, rnow);
+	lease_send_now(d->lease, cur + 1);
+}
 
-	peer_note_tx(&d->peer, d->seq, now);
-	d->beats_sent++;
-	d->last_beat_ns = now;
-	/* after the beat, never before it: the fsync must not delay a beat */
-	if (d->seq + 1024 >= d->seq_reserved)
-		reserve_seq(d);
+void beat_farewell(struct twind *d)
+{
+	if (!d->lease)
+		return;
+	/* the last beats say Inactive and are sent at once, by us */
+	lease_revoke(d->lease);
+	beat_now(d);
+	lease_send_now(d->lease, lease_tick(d->lease, mono_ns()) + 2);
 }
 
 static int open_packet(struct twind *d, char *err, size_t errlen)
@@ -228,10 +256,10 @@ static int init_seq(struct twind *d, char *err, size_t errlen)
 		log_warn("%s: starting seq from the clock", err);
 	/* never reuse a seq: start above both the clock (µs) and the last
 	 * reservation, whichever is higher (the clock may have gone back) */
-	d->seq = real_ns() / 1000;
-	if (r == 0 && reserved > d->seq)
-		d->seq = reserved;
-	d->seq_reserved = d->seq + SEQ_BLOCK;
+	d->seq_base = real_ns() / 1000;
+	if (r == 0 && reserved > d->seq_base)
+		d->seq_base = reserved;
+	d->seq_reserved = d->seq_base + SEQ_BLOCK;
 	if (persist_write_u64(d->cfg.state_dir, "seq", d->seq_reserved, err, errlen) < 0)
 		return -1;
 	return 0;
@@ -249,6 +277,10 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 		xc.allow_ports[i] = d->cfg.allow_ports[i];
 	if (init_seq(d, err, errlen) < 0 || open_packet(d, err, errlen) < 0 || open_udp(d, err, errlen) < 0)
 		return -1;
+	if (hb_signer_init(&d->signer, &d->key) != 0) {
+		snprintf(err, errlen, "heartbeat signer: cannot set up HMAC-SHA256 with the cluster key");
+		return -1;
+	}
 	int r =
 	    hbx_open(&d->xdp, d->cfg.hb_interface, &xc, d->cfg.xdp_mode == 1, ring_cb, d, xerr, sizeof(xerr));
 	if (r < 0) {
@@ -257,14 +289,35 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 	}
 	if (xerr[0]) /* fallback to generic mode, or a stale program replaced */
 		log_warn("XDP on %s: %s", d->cfg.hb_interface, xerr);
-	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms)",
+	struct beat_lease_cfg lc = {.interval_ns = (uint64_t)d->cfg.hb_interval_us * 1000ull,
+				    .lease_ns = BEAT_LEASE_NS,
+				    .detect_ns = d->detect_ns,
+				    .pkt_fd = d->pkt_fd,
+				    .hb_ifindex = d->hb_ifindex,
+				    .udp_fd = d->udp_fd,
+				    .peer = {.sin_family = AF_INET,
+					     .sin_port = htons(d->cfg.udp_port),
+					     .sin_addr = d->cfg.peer_address},
+				    .sched_priority = d->cfg.sched_priority,
+				    .fence = d->fence};
+	if (lease_start(&d->lease, &lc, mono_ns(), err, errlen) < 0)
+		return -1;
+	struct lease_stats ls;
+	lease_get_stats(d->lease, &ls);
+	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms); "
+		 "%u sender threads, lease %u beats",
 		 d->cfg.hb_interface, hbx_mode(d->xdp), inet_ntoa(d->cfg.peer_address), d->cfg.udp_port,
-		 d->cfg.hb_interval_us, d->cfg.hb_misses, (unsigned long long)(d->detect_ns / 1000000));
+		 d->cfg.hb_interval_us, d->cfg.hb_misses, (unsigned long long)(d->detect_ns / 1000000), ls.threads,
+		 lease_ticks(d->lease));
+	beat_refill(d);
 	return 0;
 }
 
 void beat_close(struct twind *d)
 {
+	lease_stop(d->lease);
+	d->lease = NULL;
+	hb_signer_free(&d->signer);
 	if (d->xdp)
 		hbx_close(d->xdp);
 	d->xdp = NULL;

@@ -16,6 +16,7 @@
 #include "version.h"
 
 struct hbx;
+struct beat_lease;
 struct fence;
 struct vip_ctx;
 struct arp_sock;
@@ -44,10 +45,12 @@ struct twind {
 	int hb_ifindex;
 	uint8_t hb_mac[6];
 	int udp_fd; /* UDP beats on the LAN, both ways */
-	uint64_t seq, seq_reserved;
+	struct beat_lease *lease; /* sender threads and the frames signed ahead */
+	struct hb_signer signer;
+	uint64_t seq_base; /* seq of tick 0 */
+	uint64_t seq_reserved;
 	uint64_t beats_sent;
 	uint64_t beat_overruns; /* ticks we were too late for: our own stalls */
-	uint64_t last_beat_ns;
 
 	/* failover IP */
 	struct fence *fence;
@@ -77,7 +80,9 @@ uint64_t real_ns(void);
 /* beat.c */
 int beat_open(struct twind *d, char *err, size_t errlen);
 void beat_close(struct twind *d);
-void beat_send(struct twind *d);    /* one beat on every path, now */
+void beat_refill(struct twind *d);   /* each tick: sign the next beats of the lease */
+void beat_now(struct twind *d);      /* state changed: re-sign the lease, send one beat now */
+void beat_farewell(struct twind *d); /* shutdown: stop the lease, send our last (Inactive) beats */
 void beat_on_ring(struct twind *d); /* XDP ring readable */
 void beat_on_udp(struct twind *d);  /* UDP socket readable */
 

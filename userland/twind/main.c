@@ -192,8 +192,7 @@ static void on_beat_tick(struct twind *d)
 	 * their kernel receive times */
 	beat_on_ring(d);
 	beat_on_udp(d);
-	beat_send(d);
-	fence_renew(d->fence, mono_ns() + d->detect_ns);
+	beat_refill(d);
 	act_event(d, FE_TICK);
 	if (expirations > 1) {
 		/* we missed ticks: our own stall. Frames queued meanwhile may
@@ -246,9 +245,7 @@ static void shutdown_daemon(struct twind *d)
 		act_release_all(d, "shutdown");
 	d->fsm.state = NS_INACTIVE;
 	d->fsm.healthy = 0;
-	if (d->pkt_fd >= 0 && d->udp_fd >= 0)
-		for (int i = 0; i < 3; i++)
-			beat_send(d);
+	beat_farewell(d);
 	beat_close(d);
 	if (d->fence)
 		fence_close(d->fence);

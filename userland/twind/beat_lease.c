@@ -1,0 +1,288 @@
+#define _GNU_SOURCE
+#include "beat_lease.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fence_loader.h"
+
+/* One tick's frames behind a seqlock: the main loop writes, the senders
+ * read without ever waiting for it. */
+struct slot {
+	_Atomic uint32_t ver; /* odd while being written */
+	uint64_t tick;        /* 0 = empty */
+	struct lease_frames fr;
+};
+
+struct sender {
+	struct beat_lease *l;
+	unsigned idx;
+	int tfd;
+	pthread_t thr;
+	int started;
+};
+
+struct beat_lease {
+	struct beat_lease_cfg cfg;
+	uint64_t t0_ns;
+	unsigned ticks;
+	struct slot slot[LEASE_SLOTS];
+	_Atomic uint64_t last_sent; /* highest tick claimed by a sender */
+	_Atomic int stop;
+	struct sender snd[LEASE_MAX_THREADS];
+	unsigned n;
+	_Atomic uint64_t sent, dry, late, sent_by[LEASE_MAX_THREADS];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lease_tick(const struct beat_lease *l, uint64_t t)
+{
+	return t < l->t0_ns ? 0 : (t - l->t0_ns) / l->cfg.interval_ns;
+}
+
+uint64_t lease_tick_time(const struct beat_lease *l, uint64_t tick)
+{
+	return l->t0_ns + tick * l->cfg.interval_ns;
+}
+
+unsigned lease_ticks(const struct beat_lease *l)
+{
+	return l->ticks;
+}
+
+static void slot_write(struct slot *s, uint64_t tick, const struct lease_frames *f)
+{
+	uint32_t v = atomic_load_explicit(&s->ver, memory_order_relaxed);
+
+	atomic_store_explicit(&s->ver, v + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	s->tick = tick;
+	memcpy(&s->fr, f, sizeof(*f));
+	atomic_store_explicit(&s->ver, v + 2, memory_order_release);
+}
+
+void lease_put(struct beat_lease *l, uint64_t tick, const struct lease_frames *f)
+{
+	slot_write(&l->slot[tick % LEASE_SLOTS], tick, f);
+}
+
+/* Copy out tick's frames; 0 if the slot holds another tick (ring dry). */
+static int slot_read(struct beat_lease *l, uint64_t tick, struct lease_frames *out)
+{
+	struct slot *s = &l->slot[tick % LEASE_SLOTS];
+
+	for (int tries = 0; tries < 8; tries++) {
+		uint32_t v1 = atomic_load_explicit(&s->ver, memory_order_acquire);
+		if (v1 & 1)
+			continue;
+		uint64_t t = s->tick;
+		memcpy(out, &s->fr, sizeof(*out));
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&s->ver, memory_order_relaxed) == v1)
+			return t == tick;
+	}
+	return 0; /* the writer kept it busy: skip rather than wait */
+}
+
+int lease_has(const struct beat_lease *l, uint64_t tick)
+{
+	struct lease_frames tmp;
+
+	return slot_read((struct beat_lease *)l, tick, &tmp);
+}
+
+void lease_revoke(struct beat_lease *l)
+{
+	static const struct lease_frames empty;
+
+	for (unsigned i = 0; i < LEASE_SLOTS; i++)
+		slot_write(&l->slot[i], 0, &empty);
+}
+
+/* First sender to claim a tick sends it; the others skip. */
+static int claim(struct beat_lease *l, uint64_t tick)
+{
+	uint64_t last = atomic_load(&l->last_sent);
+
+	while (last < tick)
+		if (atomic_compare_exchange_weak(&l->last_sent, &last, tick))
+			return 1;
+	return 0;
+}
+
+static void send_frames(struct beat_lease *l, const struct lease_frames *f)
+{
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(HB_ETHERTYPE),
+				 .sll_ifindex = l->cfg.hb_ifindex,
+				 .sll_halen = ETH_ALEN,
+				 .sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+	/* failures (link down, no route) are the peer's to notice as silence */
+	(void)!sendto(l->cfg.pkt_fd, f->link, sizeof(f->link), MSG_DONTWAIT, (struct sockaddr *)&ll, sizeof(ll));
+	(void)!sendto(l->cfg.udp_fd, f->udp, sizeof(f->udp), MSG_DONTWAIT, (struct sockaddr *)&l->cfg.peer,
+		      sizeof(l->cfg.peer));
+	if (l->cfg.fence)
+		fence_renew(l->cfg.fence, now_ns() + l->cfg.detect_ns);
+}
+
+static void send_tick(struct beat_lease *l, uint64_t tick, unsigned idx)
+{
+	struct lease_frames f;
+
+	if (!claim(l, tick))
+		return;
+	if (!slot_read(l, tick, &f)) {
+		atomic_fetch_add(&l->dry, 1);
+		return;
+	}
+	send_frames(l, &f);
+	atomic_fetch_add(&l->sent, 1);
+	if (idx < LEASE_MAX_THREADS)
+		atomic_fetch_add(&l->sent_by[idx], 1);
+}
+
+int lease_send_now(struct beat_lease *l, uint64_t tick)
+{
+	struct lease_frames f;
+
+	if (!slot_read(l, tick, &f) || !claim(l, tick))
+		return 0;
+	send_frames(l, &f);
+	atomic_fetch_add(&l->sent, 1);
+	return 1;
+}
+
+static void *sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct beat_lease *l = s->l;
+
+	while (!atomic_load(&l->stop)) {
+		uint64_t exp;
+		if (read(s->tfd, &exp, sizeof(exp)) != sizeof(exp))
+			continue;
+		if (atomic_load(&l->stop))
+			break;
+		if (exp > 1)
+			atomic_fetch_add(&l->late, 1);
+		/* after a stall, send the current tick, not the missed ones */
+		send_tick(l, lease_tick(l, now_ns()), s->idx);
+	}
+	return NULL;
+}
+
+static int start_sender(struct beat_lease *l, unsigned idx, char *err, size_t errlen)
+{
+	struct sender *s = &l->snd[idx];
+	uint64_t first = l->t0_ns + l->cfg.interval_ns;
+	struct itimerspec its = {
+		.it_interval = {.tv_sec = (time_t)(l->cfg.interval_ns / 1000000000ull),
+				.tv_nsec = (long)(l->cfg.interval_ns % 1000000000ull)},
+		.it_value = {.tv_sec = (time_t)(first / 1000000000ull), .tv_nsec = (long)(first % 1000000000ull)}};
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int rc;
+
+	s->l = l;
+	s->idx = idx;
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (s->tfd < 0 || timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		snprintf(err, errlen, "beat sender timer: %s", strerror(errno));
+		return -1;
+	}
+	pthread_attr_init(&attr);
+	/* one sender per CPU: a host stall of one vCPU leaves the others */
+	CPU_ZERO(&cpus);
+	CPU_SET(idx, &cpus);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	if (l->cfg.sched_priority > 0) {
+		struct sched_param sp = {.sched_priority = l->cfg.sched_priority};
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+		pthread_attr_setschedparam(&attr, &sp);
+	}
+	rc = pthread_create(&s->thr, &attr, sender_main, s);
+	if (rc == EPERM && l->cfg.sched_priority > 0) {
+		/* no right to SCHED_FIFO: still beat, at normal priority */
+		pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
+		rc = pthread_create(&s->thr, &attr, sender_main, s);
+	}
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		snprintf(err, errlen, "beat sender thread: %s", strerror(rc));
+		return -1;
+	}
+	s->started = 1;
+	return 0;
+}
+
+int lease_start(struct beat_lease **out, const struct beat_lease_cfg *cfg, uint64_t t0_ns, char *err,
+		size_t errlen)
+{
+	struct beat_lease *l = calloc(1, sizeof(*l));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!l) {
+		snprintf(err, errlen, "beat lease: out of memory");
+		return -1;
+	}
+	l->cfg = *cfg;
+	l->t0_ns = t0_ns;
+	uint64_t ticks = (cfg->lease_ns + cfg->interval_ns - 1) / cfg->interval_ns;
+	l->ticks = (unsigned)(ticks < 1 ? 1 : ticks > LEASE_SLOTS - 2 ? LEASE_SLOTS - 2 : ticks);
+	l->n = (unsigned)(cpus < 1 ? 1 : cpus > LEASE_MAX_THREADS ? LEASE_MAX_THREADS : cpus);
+	for (unsigned i = 0; i < LEASE_MAX_THREADS; i++)
+		l->snd[i].tfd = -1;
+	for (unsigned i = 0; i < l->n; i++) {
+		if (start_sender(l, i, err, errlen) < 0) {
+			lease_stop(l);
+			return -1;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+void lease_stop(struct beat_lease *l)
+{
+	if (!l)
+		return;
+	atomic_store(&l->stop, 1);
+	for (unsigned i = 0; i < LEASE_MAX_THREADS; i++) {
+		if (l->snd[i].started)
+			pthread_join(l->snd[i].thr, NULL); /* wakes at its next tick */
+		if (l->snd[i].tfd >= 0)
+			close(l->snd[i].tfd);
+	}
+	free(l);
+}
+
+void lease_get_stats(const struct beat_lease *l, struct lease_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->sent = atomic_load(&l->sent);
+	s->dry = atomic_load(&l->dry);
+	s->late = atomic_load(&l->late);
+	s->threads = l->n;
+	for (unsigned i = 0; i < LEASE_MAX_THREADS; i++)
+		s->sent_by[i] = atomic_load(&l->sent_by[i]);
+}
