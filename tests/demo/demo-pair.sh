@@ -24,8 +24,7 @@ in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 6 >"$WORK/probe.out" 2>"$WORK/pro
 probe=$!
 sleep 2
 say "node a dies: all its links go down"
-in_ns "$NS_A" ip link set eth0 down
-in_ns "$NS_A" ip link set eth1 down
+links "$NS_A" down
 wait_for 10 state_is b "$NS_B" Active
 say "b is $(status_get b "$NS_B" node.state)"
 wait $probe

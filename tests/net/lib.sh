@@ -165,6 +165,10 @@ wait_for() {
 	return 1
 }
 
+# links NS up|down: both of a node's links at once (one ip process, so the
+# client's outage does not include the time to start a second one)
+links() { printf 'link set eth0 %s\nlink set eth1 %s\n' "$2" "$2" | in_ns "$1" ip -batch -; }
+
 state_is() { [ "$(status_get "$1" "$2" node.state)" = "$3" ]; }
 has_vip() { in_ns "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
 no_vip() { ! has_vip "$1"; }

@@ -6,14 +6,15 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 TRIALS=${TRIALS:-10}
-iv=${HB_INTERVAL%ms}
-DETECT_MS=$((iv * HB_MISSES))
-BOUND_MS=$((DETECT_MS + 700)) # detection + probe + GARP + a host stall or two
 
 pair_setup
 pair_start
 wait_for 10 state_is a "$NS_A" Active && wait_for 10 state_is b "$NS_B" Standby
 check "pair formed" state_is a "$NS_A" Active
+IV_US=$(status_get a "$NS_A" heartbeat.interval_us)
+MISSES=$(status_get a "$NS_A" heartbeat.misses)
+DETECT_MS=$((IV_US * MISSES / 1000))
+BOUND_MS=$((DETECT_MS + 700)) # detection + probe + GARP + a host stall or two
 
 ip netns exec "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 600 >"$WORK/probe.out" 2>"$WORK/probe.err" &
 probe=$!
@@ -23,15 +24,13 @@ active=a
 for ((i = 1; i <= TRIALS; i++)); do
 	standby=$([ $active = a ] && echo b || echo a)
 	sleep "0.$((RANDOM % 1000))" # a random phase of the heartbeat cycle
-	in_ns "$(ns_of $active)" ip link set eth0 down
-	in_ns "$(ns_of $active)" ip link set eth1 down
+	links "$(ns_of $active)" down
 	if ! wait_for 10 state_is $standby "$(ns_of $standby)" Active; then
 		not_ok "trial $i: $standby did not take over"
 		break
 	fi
 	sleep 0.5
-	in_ns "$(ns_of $active)" ip link set eth0 up
-	in_ns "$(ns_of $active)" ip link set eth1 up
+	links "$(ns_of $active)" up
 	wait_for 10 state_is $active "$(ns_of $active)" Standby || not_ok "trial $i: $active did not return as Standby"
 	sleep 0.5
 	active=$standby
@@ -43,7 +42,7 @@ n=$(wc -w <<<"$gaps")
 check "one client switch per node death ($n of $TRIALS)" [ "$n" -eq "$TRIALS" ]
 stats=$(tr ' ' '\n' <<<"$gaps" | sort -n | awk '{v[NR]=$1} END {if (NR) printf "min %.1f median %.1f max %.1f", v[1], (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2), v[NR]}')
 max=$(tr ' ' '\n' <<<"$gaps" | sort -n | tail -1)
-echo "# heartbeat $HB_INTERVAL x $HB_MISSES (detection $DETECT_MS ms): client gaps (ms): $(echo $gaps)"
+echo "# heartbeat every $((IV_US / 1000)) ms x $MISSES misses (detection $DETECT_MS ms): client gaps (ms): $(echo $gaps)"
 echo "# $stats"
 check "every gap under $BOUND_MS ms ($stats)" awk -v m="${max:-999999}" -v b=$BOUND_MS 'BEGIN{exit !(m < b)}'
 check "client saw no other outage ($(cat "$WORK/probe.out"))" \

@@ -67,16 +67,14 @@ check "eth0: 100 replays counted" [ $(($(counter b "$NS_B" path.1.replay) - urep
 in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d $((WAIT + 3)) >"$WORK/probe1.out" 2>&1 &
 probe=$!
 sleep 1
-in_ns "$NS_A" ip link set eth0 down
-in_ns "$NS_A" ip link set eth1 down
+links "$NS_A" down
 check "node death: b becomes Active" wait_for "$WAIT" state_is b "$NS_B" Active
 check "node death: failover IP on b" has_vip "$NS_B"
 wait $probe
 check "node death: client switched a -> b ($(head -1 "$WORK/probe1.out"))" grep -q 'first=a last=b' "$WORK/probe1.out"
 check "node death: client's ARP entry points at b" [ "$(client_neigh)" = "$(mac_of "$NS_B")" ]
 # a comes back: two Actives for a moment, the newer epoch (b) keeps the IP
-in_ns "$NS_A" ip link set eth0 up
-in_ns "$NS_A" ip link set eth1 up
+links "$NS_A" up
 check "a returns: a yields and becomes Standby" wait_for "$WAIT" state_is a "$NS_A" Standby
 check "a returns: b keeps Active" state_is b "$NS_B" Active
 check "a returns: failover IP only on b" wait_for 3 no_vip "$NS_A"

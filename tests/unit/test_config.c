@@ -141,7 +141,7 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->garp_count, 5u);
 	CHECK_EQ(c->garp_interval_ms, 10u);
 	CHECK_EQ(c->garp_refresh_ms, 0u);
-	CHECK_EQ(c->arp_probe_ms, 5u);
+	CHECK_EQ(c->arp_probe_ms, 3u);
 	CHECK_STR(c->health_command, "");
 	CHECK_EQ(c->health_interval_ms, 1000u);
 	CHECK_EQ(c->health_timeout_ms, 2000u);

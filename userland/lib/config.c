@@ -690,7 +690,7 @@ void config_defaults(struct twin_config *cfg)
 	cfg->garp_count = 5;
 	cfg->garp_interval_ms = 10;
 	cfg->garp_refresh_ms = 0;
-	cfg->arp_probe_ms = 5;
+	cfg->arp_probe_ms = 3;
 	cfg->health_interval_ms = 1000;
 	cfg->health_timeout_ms = 2000;
 	cfg->health_fall = 2;

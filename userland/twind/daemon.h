@@ -38,6 +38,7 @@ struct twind {
 	int epfd, sigfd;
 	int beat_tfd;	/* heartbeat cadence, absolute CLOCK_MONOTONIC */
 	int action_tfd; /* ARP probe deadline and GARP spacing */
+	int dead_tfd;   /* the moment the peer's silence reaches the detection time */
 
 	/* heartbeat I/O */
 	struct hbx *xdp;

@@ -25,7 +25,7 @@
 #include "persist.h"
 #include "vip.h"
 
-enum { T_SIG = 1, T_BEAT, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL };
+enum { T_SIG = 1, T_BEAT, T_DEAD, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL };
 
 static void usage(FILE *f)
 {
@@ -64,7 +64,8 @@ static int setup_timers(struct twind *d, char *err, size_t errlen)
 
 	d->beat_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->action_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->beat_tfd < 0 || d->action_tfd < 0) {
+	d->dead_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->beat_tfd < 0 || d->action_tfd < 0 || d->dead_tfd < 0) {
 		snprintf(err, errlen, "timerfd: %s", strerror(errno));
 		return -1;
 	}
@@ -172,7 +173,7 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	if (setup_timers(d, err, errlen) < 0)
 		return -1;
-	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) ||
+	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->dead_tfd, T_DEAD) ||
 	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
 	    add_fd(d, d->udp_fd, T_UDP) || add_fd(d, arp_fd(d->arp), T_ARP) ||
 	    add_fd(d, health_fd(d->health), T_HEALTH) || add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
@@ -182,25 +183,56 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The peer is judged at the exact moment its silence would reach the
+ * detection time, not at the next tick. */
+static void arm_dead_timer(struct twind *d, uint64_t at)
+{
+	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000ull),
+					      .tv_nsec = (long)(at % 1000000000ull)}};
+
+	timerfd_settime(d->dead_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void judge_peer(struct twind *d, uint64_t late_ns)
+{
+	/* frames that arrived while we were busy or stalled count first, with
+	 * their kernel receive times */
+	beat_on_ring(d);
+	beat_on_udp(d);
+	if (late_ns > (uint64_t)d->cfg.hb_interval_us * 1000ull) {
+		/* we were stalled ourselves: frames sent meanwhile may still be
+		 * on their way through another CPU. Judge one interval later */
+		d->beat_overruns++;
+		arm_dead_timer(d, mono_ns() + (uint64_t)d->cfg.hb_interval_us * 1000ull);
+		return;
+	}
+	act_check_peer(d);
+}
+
 static void on_beat_tick(struct twind *d)
 {
 	uint64_t expirations = 0;
 
 	if (read(d->beat_tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
-	/* frames that arrived while we were busy or stalled count first, with
-	 * their kernel receive times */
 	beat_on_ring(d);
 	beat_on_udp(d);
 	beat_refill(d);
 	act_event(d, FE_TICK);
-	if (expirations > 1) {
-		/* we missed ticks: our own stall. Frames queued meanwhile may
-		 * still be on their way to us; judge silence at the next tick */
+	if (expirations > 1)
 		d->beat_overruns += expirations - 1;
+	uint64_t deadline = peer_deadline(&d->peer);
+	if (deadline)
+		arm_dead_timer(d, deadline);
+}
+
+static void on_dead_timer(struct twind *d)
+{
+	uint64_t x, deadline = peer_deadline(&d->peer), now = mono_ns();
+
+	if (read(d->dead_tfd, &x, sizeof(x)) != sizeof(x) || !deadline)
 		return;
-	}
-	act_check_peer(d);
+	judge_peer(d, now > deadline ? now - deadline : 0);
 }
 
 static void on_health(struct twind *d)
@@ -282,6 +314,8 @@ static int run(struct twind *d)
 			beat_on_udp(d);
 		if (ready & (1u << T_BEAT))
 			on_beat_tick(d);
+		if (ready & (1u << T_DEAD))
+			on_dead_timer(d);
 		if (ready & (1u << T_ARP))
 			act_on_arp(d);
 		if (ready & (1u << T_ACTION)) {

@@ -143,6 +143,18 @@ int peer_check(struct peer *p, uint64_t now_ns)
 	return ev;
 }
 
+uint64_t peer_deadline(const struct peer *p)
+{
+	uint64_t last = 0;
+
+	if (!p->alive)
+		return 0;
+	for (int i = 0; i < PATH_COUNT; i++)
+		if (p->path[i].up && p->path[i].last_rx_ns > last)
+			last = p->path[i].last_rx_ns;
+	return last + p->detect_ns;
+}
+
 int peer_link_alarm(const struct peer *p)
 {
 	return p->ever_seen && !p->path[PATH_LINK].up && p->path[PATH_UDP].up;

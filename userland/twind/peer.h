@@ -71,6 +71,10 @@ void peer_echo(const struct peer *p, enum path_id path, uint64_t now_ns, uint64_
  * goes silent). Call after draining every receive queue. */
 int peer_check(struct peer *p, uint64_t now_ns);
 
+/* When the peer will be dead if nothing more arrives (monotonic ns), 0 if
+ * it is not alive now. */
+uint64_t peer_deadline(const struct peer *p);
+
 /* The heartbeat link is down while the LAN path still beats. */
 int peer_link_alarm(const struct peer *p);
 
