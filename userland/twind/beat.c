@@ -173,7 +173,6 @@ void beat_refill(struct twind *d)
 	for (uint64_t t = cur + 2; t <= end; t++)
 		if (!lease_has(d->lease, t))
 			sign_tick(d, t, now, rnow);
-	d->beats_sent = lease_tick(d->lease, now);
 	/* after the beats, never before them: the fsync must not delay one */
 	if (d->seq_base + end + 1024 >= d->seq_reserved)
 		reserve_seq(d, d->seq_base + end);

@@ -50,7 +50,6 @@ struct twind {
 	struct hb_signer signer;
 	uint64_t seq_base; /* seq of tick 0 */
 	uint64_t seq_reserved;
-	uint64_t beats_sent;
 	uint64_t beat_overruns; /* ticks we were too late for: our own stalls */
 
 	/* failover IP */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "beat_lease.h"
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "fence_loader.h"
@@ -84,7 +85,18 @@ static void status_node(struct twind *d, struct ctl_resp *r)
 	ctl_resp_kv(r, "node.healthy", "%s", tf(d->fsm.healthy));
 	ctl_resp_kv(r, "node.reason", "%s", d->fsm.reason);
 	ctl_resp_kv(r, "node.since", "%llu", (unsigned long long)d->state_since_real_s);
-	ctl_resp_kv(r, "node.beats_sent", "%llu", (unsigned long long)d->beats_sent);
+	if (d->lease) {
+		struct lease_stats ls;
+		lease_get_stats(d->lease, &ls);
+		ctl_resp_kv(r, "heartbeat.sent", "%llu", (unsigned long long)ls.sent);
+		ctl_resp_kv(r, "heartbeat.lease_dry", "%llu", (unsigned long long)ls.dry);
+		ctl_resp_kv(r, "heartbeat.sender_late", "%llu", (unsigned long long)ls.late);
+		for (unsigned i = 0; i < ls.threads; i++) {
+			char k[40];
+			snprintf(k, sizeof(k), "heartbeat.sender.%u", i);
+			ctl_resp_kv(r, k, "%llu", (unsigned long long)ls.sent_by[i]);
+		}
+	}
 	ctl_resp_kv(r, "node.stalls", "%llu", (unsigned long long)d->beat_overruns);
 }
 
