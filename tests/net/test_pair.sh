@@ -97,5 +97,22 @@ start_node b "$NS_B"
 check "restarted b drops the stale IP and becomes Standby" wait_for "$WAIT" state_is b "$NS_B" Standby
 check "restarted b: failover IP only on a" no_vip "$NS_B"
 
+# --- coordinated takeover: b asks, a (Active) releases first, b takes over
+in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 4 >"$WORK/probe3.out" 2>&1 &
+probe=$!
+sleep 1
+out=$(ctl b "$NS_B" takeover 2>&1)
+check "takeover on b: $(tr '\n' ' ' <<<"$out")" grep -q "this node is Active" <<<"$out"
+check "takeover: a is Standby" wait_for 3 state_is a "$NS_A" Standby
+check "takeover: failover IP on b only" bash -c "$(declare -f in_ns has_vip); VIP=$VIP; has_vip $NS_B && ! has_vip $NS_A"
+wait $probe
+check "takeover: client switched a -> b ($(head -1 "$WORK/probe3.out"))" grep -q 'first=a last=b' "$WORK/probe3.out"
+out=$(ctl b "$NS_B" takeover 2>&1)
+check "takeover on the active node is refused: $out" grep -q "already Active" <<<"$out"
+ctl a "$NS_A" failover disable >/dev/null
+out=$(ctl a "$NS_A" takeover 2>&1)
+check "takeover with failover disabled is refused: $out" grep -q "failover is disabled" <<<"$out"
+ctl a "$NS_A" failover enable >/dev/null
+
 [ "$FAIL" -gt 0 ] && dump_logs
 summary pair

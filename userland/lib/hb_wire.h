@@ -42,6 +42,7 @@
 #define HB_F_HEALTHY	      0x02 /* sender's local health checks pass */
 #define HB_F_HOLDS_VIP	      0x04 /* sender currently has the failover IP */
 #define HB_F_LINK_ALARM	      0x08 /* sender hears us on one path only */
+#define HB_F_TAKEOVER_REQ     0x10 /* admin asked the sender to take over: Active, please release */
 
 #ifndef __BPF__
 #include <stddef.h>

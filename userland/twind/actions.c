@@ -181,6 +181,58 @@ static void apply(struct twind *d, struct fsm_result r)
 	}
 }
 
+/* The handover is asked for in our authenticated beats for this long; the
+ * active answers by releasing within a beat or two. */
+#define TAKEOVER_ASK_NS (2000ull * 1000000ull)
+
+int act_takeover(struct twind *d, int force, char *why, size_t len)
+{
+	const struct peer *p = &d->peer;
+	int st = d->fsm.state;
+
+	if (st == NS_ACTIVE || st == NS_ACTIVATING)
+		return snprintf(why, len, "this node is already %s", node_state_name(st)), -1;
+	if (!d->fsm.failover_enabled)
+		return snprintf(why, len, "failover is disabled on this node (twinctl failover enable)"), -1;
+	if (!d->fsm.healthy)
+		return snprintf(why, len, "this node is not healthy: %s", d->fsm.reason), -1;
+	if (!p->alive) {
+		if (!force)
+			return snprintf(why, len,
+					"the peer is unreachable; 'takeover --force' takes over without it, "
+					"at the risk of two nodes serving if it is alive but cut off"),
+			       -1;
+		log_warn("admin: forced takeover, peer unreachable");
+		act_event(d, FE_ADMIN_TAKEOVER);
+		return 0;
+	}
+	if (!(p->last.state == NS_ACTIVE || (p->last.flags & HB_F_HOLDS_VIP))) {
+		/* nobody serves: take over directly */
+		act_event(d, FE_ADMIN_TAKEOVER);
+		return 0;
+	}
+	if (!(p->last.flags & HB_F_HEALTHY) && !force)
+		return snprintf(why, len, "the peer is unhealthy; use --force"), -1;
+	log_info("admin: takeover requested, asking the peer to hand over");
+	d->takeover_until_ns = mono_ns() + TAKEOVER_ASK_NS;
+	beat_now(d);
+	return 0;
+}
+
+/* The peer asks us to hand over: release first; the peer then wins the
+ * election because we yielded. */
+static void handover_if_asked(struct twind *d)
+{
+	const struct hb_frame *f = &d->peer.last;
+
+	if (!(f->flags & HB_F_TAKEOVER_REQ) || d->fsm.state != NS_ACTIVE)
+		return;
+	if (!(f->flags & HB_F_HEALTHY) || !(f->flags & HB_F_FAILOVER_ENABLED) || f->state != NS_STANDBY)
+		return;
+	log_info("peer %u asks to take over: releasing", d->cfg.peer_id);
+	act_event(d, FE_ADMIN_RELEASE);
+}
+
 void act_peer_beat(struct twind *d, int peer_ev)
 {
 	if (peer_ev & (PEER_EV_PATH_UP | PEER_EV_PATH_DOWN)) {
@@ -196,6 +248,17 @@ void act_peer_beat(struct twind *d, int peer_ev)
 		act_event(d, FE_PEER_UP);
 	}
 	act_event(d, FE_PEER_BEAT);
+	handover_if_asked(d);
+	if (d->takeover_until_ns && d->fsm.state == NS_STANDBY && !(d->peer.last.flags & HB_F_HOLDS_VIP) &&
+	    d->peer.last.state != NS_ACTIVE && d->peer.last.state != NS_ACTIVATING) {
+		/* the peer has released for us: our turn */
+		act_event(d, FE_ADMIN_TAKEOVER);
+	}
+	if (d->takeover_until_ns && (d->fsm.state == NS_ACTIVE || mono_ns() > d->takeover_until_ns)) {
+		if (d->fsm.state != NS_ACTIVE)
+			alarm_set(d, "takeover failed: the peer did not hand over");
+		d->takeover_until_ns = 0;
+	}
 }
 
 void act_check_peer(struct twind *d)

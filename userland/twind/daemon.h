@@ -67,6 +67,8 @@ struct twind {
 	struct health *health;
 	struct ctl_server *ctl;
 
+	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
+
 	char alarms[MAX_ALARMS][96];
 	unsigned n_alarms;
 	uint64_t state_since_real_s;
@@ -93,6 +95,9 @@ void act_check_peer(struct twind *d);			   /* silence check, each tick */
 void act_on_timer(struct twind *d);			   /* action_tfd expired */
 void act_on_arp(struct twind *d);			   /* ARP socket readable */
 void act_release_all(struct twind *d, const char *why);	   /* shutdown / start-up clean-up */
+/* twinctl takeover: coordinated handover (the active releases first), or
+ * with force a takeover without the peer. Returns 0, or -1 with why. */
+int act_takeover(struct twind *d, int force, char *why, size_t len);
 void alarm_set(struct twind *d, const char *text);
 void alarm_clear(struct twind *d, const char *prefix);
 

@@ -220,7 +220,9 @@ static void on_beat_tick(struct twind *d)
 	beat_refill(d);
 	act_event(d, FE_TICK);
 	if (expirations > 1)
-		d->beat_overruns += expirations - 1;
+		d->beat_overruns += expirations - 1; /* our own stall: no verdict now */
+	else
+		act_check_peer(d); /* one path's silence, e.g. heartbeat link down */
 	uint64_t deadline = peer_deadline(&d->peer);
 	if (deadline)
 		arm_dead_timer(d, deadline);

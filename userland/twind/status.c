@@ -240,6 +240,17 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		admin(d, FE_ADMIN_RESTORE, r);
 		return;
 	}
+	if (!strcmp(argv[0], "takeover") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--force")))) {
+		char why[256];
+		log_info("admin: takeover%s", argc == 2 ? " --force" : "");
+		if (act_takeover(d, argc == 2, why, sizeof(why)) < 0) {
+			ctl_resp_err(r, "takeover refused: %s", why);
+			return;
+		}
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "message", "%s", d->takeover_until_ns ? "handover requested: the peer releases, then this node takes over" : "taking over");
+		return;
+	}
 	if (!strcmp(argv[0], "release") && argc == 1) {
 		log_info("admin: release");
 		admin(d, FE_ADMIN_RELEASE, r);
@@ -247,6 +258,6 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	ctl_resp_err(r,
 		     "unknown request '%s' (try: status, ping, version, failover enable|disable, "
-		     "restore, release)",
+		     "restore, takeover [--force], release)",
 		     argv[0]);
 }
