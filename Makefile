@@ -63,6 +63,9 @@ help:
 	@echo "make bench        failover benchmark, Twin vs keepalived (root)"
 	@echo "make check-format clang-format check;  make cppcheck  static analysis"
 	@echo "make deps         install the Debian packages the build and tests need"
+	@echo "make image [BOARD=qemu-x86_64|x86_64-appliance]  flashable image into $(BUILD)/image/BOARD/ (docs/IMAGE.md)"
+	@echo "make demo-vm      two qemu VMs from the image: pair forms, fails over (root)"
+	@echo "make system-test  qemu system tests on the image (root, ~3 min)"
 	@echo "make clean"
 
 deps:
@@ -106,6 +109,22 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBTWIND) $(LIBTWIN)
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- firmware image (docs/IMAGE.md) ---
+BOARD ?= qemu-x86_64
+VM_IMAGE = $(BUILD)/image/qemu-x86_64/disk.img
+.PHONY: image demo-vm system-test
+image: $(BUILD)/twind $(BUILD)/twinctl
+	./firmware/build-image.sh $(BOARD) $(BUILD)
+
+$(VM_IMAGE):
+	$(MAKE) image BOARD=qemu-x86_64
+
+demo-vm: $(VM_IMAGE)
+	./tests/system/demo-vm.sh $(VM_IMAGE)
+
+system-test: $(VM_IMAGE)
+	./tests/system/run.sh $(VM_IMAGE)
 
 # --- tests ---
 test:

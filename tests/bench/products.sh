@@ -126,9 +126,11 @@ prod_graceful() { # prod_graceful NODE PHASE_US: prints the fault time
 	local n=$1 ph=$2 ns
 	ns=$(ns_of "$n")
 	if [ "$PRODUCT" = twin ]; then
-		# twinctl takeover is not in the daemon yet: release on the active is
-		# the coordinated handover (the peer takes over)
-		in_ns "$ns" "$FAULT" -r "$ph" exec "$TWINCTL" -s "$WORK/$n/twind.sock" release | head -1
+		# the admin's handover: `twinctl takeover` on the standby; the
+		# active releases first, then the standby takes over
+		local o
+		o=$([ "$n" = a ] && echo b || echo a)
+		in_ns "$(ns_of "$o")" "$FAULT" -r "$ph" exec "$TWINCTL" -s "$WORK/$o/twind.sock" takeover | head -1
 	else
 		"$FAULT" -r "$ph" kill 15 "$(eval "echo \$PID_$n")"
 	fi

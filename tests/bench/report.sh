@@ -60,7 +60,7 @@ gap_rows() {
 		case $f in
 		death) label="node death" ;;
 		kill) label="daemon SIGKILL" ;;
-		graceful) label="graceful (Twin release / keepalived SIGTERM)" ;;
+		graceful) label="graceful (Twin takeover / keepalived SIGTERM)" ;;
 		esac
 		[ -f "$RESULTS/gap-twin-$f.txt" ] || [ -f "$RESULTS/gap-ka0.01-$f.txt" ] || continue
 		for i in 2 3 4 5; do
@@ -142,7 +142,9 @@ details() {
 		[ -f "$f" ] || continue
 		p=$(basename "$f" .txt)
 		p=${p#stress-}
-		echo "- stress, $p: $(grep -v '^first=\|^last=\|^gap_ms=' "$f" | tr '\n' ' ')"
+		echo "- stress, $p: $(grep -v '^first=\|^last=\|^gap_ms=' "$f" | tr '\n' ' ')" \
+			"(flood achieved: $(awk -v n="$(kv "$f" flood_sent)" -v s="$(kv "$RESULTS/meta-stress.txt" command |
+				sed -n 's/.*STRESS_SECONDS=\([0-9]*\).*/\1/p')" 'BEGIN { if (s > 0) printf "%.0f", n / s; else printf "?" }') frames/s)"
 	done
 	for f in "$RESULTS"/cost-*.txt; do
 		[ -f "$f" ] || continue

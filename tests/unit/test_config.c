@@ -50,6 +50,14 @@ static const char full[] =
     "health_rise 4\n"
     "track_interface eth2\n"
     "track_interface eth3\n"
+    "notify_master \"/etc/twin/up --now\"\n"
+    "notify_backup /etc/twin/down\n"
+    "notify_fault /etc/twin/fault\n"
+    "notify_stop /etc/twin/stop\n"
+    "notify /etc/twin/notify.sh\n"
+    "notify_timeout 750ms\n"
+    "active_jobs /etc/twin/active.crontab\n"
+    "active_jobs_timeout 90s\n"
     "allow_port 7789\n"
     "allow_port 22\n"
     "hb_rate_limit 5000\n"
@@ -59,6 +67,8 @@ static const char full[] =
     "control_group twinadm\n"
     "xdp_mode generic\n"
     "sched_priority 0\n"
+    "sync_dir /data/twin/sync\n"
+    "event_queue_max 500\n"
     "drbd_resource r0"; /* no final newline */
 
 static int parse(const char *text, struct twin_config *c, char *err, size_t errlen)
@@ -114,6 +124,14 @@ static void test_full(void)
 	CHECK_EQ(c.n_track, 2u);
 	CHECK_STR(c.track_interfaces[0], "eth2");
 	CHECK_STR(c.track_interfaces[1], "eth3");
+	CHECK_STR(c.notify_master, "/etc/twin/up --now");
+	CHECK_STR(c.notify_backup, "/etc/twin/down");
+	CHECK_STR(c.notify_fault, "/etc/twin/fault");
+	CHECK_STR(c.notify_stop, "/etc/twin/stop");
+	CHECK_STR(c.notify, "/etc/twin/notify.sh");
+	CHECK_EQ(c.notify_timeout_ms, 750u);
+	CHECK_STR(c.active_jobs, "/etc/twin/active.crontab");
+	CHECK_EQ(c.active_jobs_timeout_ms, 90000u);
 	CHECK_EQ(c.n_allow_ports, 2u);
 	CHECK_EQ(c.allow_ports[0], 7789);
 	CHECK_EQ(c.allow_ports[1], 22);
@@ -125,6 +143,8 @@ static void test_full(void)
 	CHECK_EQ(c.xdp_mode, 1);
 	CHECK_EQ(c.sched_priority, 0);
 	CHECK_STR(c.drbd_resource, "r0");
+	CHECK_STR(c.sync_dir, "/data/twin/sync");
+	CHECK_EQ(c.event_queue_max, 500u);
 }
 
 static void check_defaults(const struct twin_config *c)
@@ -148,14 +168,26 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->health_fall, 2u);
 	CHECK_EQ(c->health_rise, 2u);
 	CHECK_EQ(c->n_track, 0u);
+	CHECK_STR(c->notify_master, "");
+	CHECK_STR(c->notify_backup, "");
+	CHECK_STR(c->notify_fault, "");
+	CHECK_STR(c->notify_stop, "");
+	CHECK_STR(c->notify, "");
+	CHECK_EQ(c->notify_timeout_ms, 5000u);
+	CHECK_STR(c->active_jobs, "");
+	CHECK_EQ(c->active_jobs_timeout_ms, 0u);
 	CHECK_EQ(c->n_allow_ports, 0u);
 	CHECK_EQ(c->hb_rate_limit, 2000u);
 	CHECK_STR(c->state_dir, "/var/lib/twin");
 	CHECK_STR(c->control_socket, "/run/twin/twind.sock");
 	CHECK_STR(c->control_group, "");
+	CHECK_EQ(c->control_port, 6941);
+	CHECK_STR(c->admin_password_file, "");
 	CHECK_EQ(c->xdp_mode, 0);
 	CHECK_EQ(c->sched_priority, 50);
 	CHECK_STR(c->drbd_resource, "");
+	CHECK_STR(c->sync_dir, "");
+	CHECK_EQ(c->event_queue_max, 10000u);
 }
 
 static void test_defaults(void)
@@ -288,6 +320,9 @@ static const struct bad bads[] = {
     B("heartbeat_misses 1001\n", "t.conf:8: heartbeat_misses: 1001 is out of range (2..1000)"),
     B("udp_port 0\n", "t.conf:8: udp_port: 0 is out of range (1..65535)"),
     B("udp_port 65536\n", "t.conf:8: udp_port: 65536 is out of range (1..65535)"),
+    B("control_port 0\n", "t.conf:8: control_port: 0 is out of range (1..65535)"),
+    B("admin_password_file admin.passwd\n",
+      "t.conf:8: admin_password_file: 'admin.passwd' must be an absolute path (starting with /)"),
     B("garp_count 101\n", "t.conf:8: garp_count: 101 is out of range (1..100)"),
     B("health_fall 0\n", "t.conf:8: health_fall: 0 is out of range (1..100)"),
     B("health_rise 101\n", "t.conf:8: health_rise: 101 is out of range (1..100)"),
@@ -366,11 +401,20 @@ static const struct bad bads[] = {
     /* paths and commands */
     W("key_file etc/twin/key\n", "t.conf:1: key_file: 'etc/twin/key' must be an absolute path"),
     B("state_dir \"\"\n", "t.conf:8: state_dir: '' must be an absolute path"),
+    B("sync_dir data/sync\n", "t.conf:8: sync_dir: 'data/sync' must be an absolute path"),
+    B("event_queue_max 9\n", "t.conf:8: event_queue_max: 9 is out of range (10..100000)"),
+    B("event_queue_max 100001\n", "t.conf:8: event_queue_max: 100001 is out of range (10..100000)"),
     B("state_dir \"/a\tb\"\n", "t.conf:8: state_dir: path '/a?b' contains a control character"),
     B("control_socket /run/twin/0123456789012345678901234567890123456789012345678901234567890123456789"
       "0123456789012345678901234567\n",
       "t.conf:8: control_socket: path too long (108 characters, max 107)"),
     B("health_command \"a\x01z\"\n", "t.conf:8: health_command: command contains a control character"),
+    B("notify \"a\x01z\"\n", "t.conf:8: notify: command contains a control character"),
+    B("notify_master a\nnotify_master b\n", "t.conf:9: notify_master given twice (first at line 8)"),
+    B("notify_timeout 99ms\n", "t.conf:8: notify_timeout: 99ms is out of range (100ms..3600s)"),
+    B("notify_timeout 5\n", "t.conf:8: notify_timeout: '5' needs a unit"),
+    B("active_jobs etc/crontab\n", "t.conf:8: active_jobs: 'etc/crontab' must be an absolute path"),
+    B("active_jobs_timeout 86401s\n", "t.conf:8: active_jobs_timeout: 86401s is out of range (0ms..86400s)"),
     /* quoting */
     B("health_command \"/bin/check\n", "t.conf:8: unterminated quote"),
     B("health_command \"/bin/check\\\"\n", "t.conf:8: unterminated quote"),
@@ -485,13 +529,22 @@ static void test_bad_bytes(void)
 
 /* Every key, as the docs must list it. Keep in step with config.c's table. */
 static const char *const all_keys[] = {
-    "node_name",	"node_id",	  "peer_id",	    "cluster_id",	"priority",
-    "hb_interface",	"lan_interface",  "peer_address",   "udp_port",		"heartbeat_interval",
-    "heartbeat_misses", "startup_wait",	  "auto_failback",  "failover_enabled", "failover_ip",
-    "garp_count",	"garp_interval",  "garp_refresh",   "arp_probe",	"health_command",
-    "health_interval",	"health_timeout", "health_fall",    "health_rise",	"track_interface",
-    "allow_port",	"hb_rate_limit",  "key_file",	    "state_dir",	"control_socket",
-    "control_group",	"xdp_mode",	  "sched_priority", "drbd_resource",
+    "node_name",	  "node_id",	      "peer_id",
+    "cluster_id",	  "priority",	      "hb_interface",
+    "lan_interface",	  "peer_address",     "udp_port",
+    "heartbeat_interval", "heartbeat_misses", "startup_wait",
+    "auto_failback",	  "failover_enabled", "failover_ip",
+    "garp_count",	  "garp_interval",    "garp_refresh",
+    "arp_probe",	  "health_command",   "health_interval",
+    "health_timeout",	  "health_fall",      "health_rise",
+    "track_interface",	  "allow_port",	      "hb_rate_limit",
+    "key_file",		  "state_dir",	      "control_socket",
+    "control_group",	  "control_port",     "admin_password_file",
+    "xdp_mode",		  "sched_priority",
+    "drbd_resource",	  "notify_master",    "notify_backup",
+    "notify_fault",	  "notify_stop",      "notify",
+    "notify_timeout",	  "active_jobs",      "active_jobs_timeout",
+    "sync_dir",		  "event_queue_max",
 };
 
 static char *slurp(const char *path)
@@ -607,7 +660,7 @@ static void test_file(void)
 	close(fd);
 	CHECK_EQ(config_parse_file(path, &c, err, sizeof(err)), -1);
 	char want[128];
-	snprintf(want, sizeof(want), "%s:41: node_id given twice (first at line 6)", path);
+	snprintf(want, sizeof(want), "%s:51: node_id given twice (first at line 6)", path);
 	CHECK_STR(err, want);
 
 	/* Over 1 MiB is refused before reading. */

@@ -687,6 +687,20 @@ static void test_yielded(void)
 	r = step(&m, FE_ADMIN_TAKEOVER, 7100);
 	CHECK_EQ(r.to, NS_ACTIVATING);
 	CHECK_EQ(m.yielded, 0);
+
+	/* the yield travels in the beats: the yielding node says so, and the
+	 * peer, lower in priority, wins because of it */
+	to_active(&m, &c);
+	step(&m, FE_ADMIN_RELEASE, 7000);
+	CHECK(fsm_beat_flags(&m) & HB_F_YIELDED);
+	c.priority = 50;
+	to_standby(&m, &c);
+	CHECK((fsm_beat_flags(&m) & HB_F_YIELDED) == 0);
+	r = beat(&m, 20000, NS_STANDBY, 200, PF, 5);
+	CHECK_EQ(m.state, NS_STANDBY); /* a higher peer that did not yield keeps precedence */
+	r = beat(&m, 20010, NS_STANDBY, 200, PF | HB_F_YIELDED, 5);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_CONTAINS(r.reason, "peer yielded");
 }
 
 static void test_split_brain(void)

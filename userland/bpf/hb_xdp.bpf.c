@@ -165,9 +165,15 @@ static __always_inline int heartbeat(struct xdp_md *ctx, const struct hbx_cfg *c
 		bpf_map_update_elem(&hb_src, &key, &fresh, BPF_ANY);
 		s = bpf_map_lookup_elem(&hb_src, &key);
 	}
+	/* Wake the daemon only when the sender's state or flags change: steady
+	 * beats wait in the ring for its next tick (they carry their receive
+	 * time), which saves two wake-ups per beat. */
+	__u64 wake = !s || s->state != p[HB_OFF_STATE] || s->flags != p[HB_OFF_FLAGS] ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
 	/* Claims of the frame, recorded even if the ring is full: the kernel's
 	 * view of the peer then survives a stalled daemon. */
 	if (s) {
+		s->flags = p[HB_OFF_FLAGS];
 		s->last_ns = now;
 		s->last_seq = le64(*(__u64 *)(p + HB_OFF_SEQ));
 		s->state = p[HB_OFF_STATE];
@@ -206,7 +212,7 @@ static __always_inline int heartbeat(struct xdp_md *ctx, const struct hbx_cfg *c
 	ev->len = len;
 	__builtin_memcpy(ev->src_mac, eth->h_source, sizeof(ev->src_mac));
 	ev->pad[0] = ev->pad[1] = 0;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wake);
 	return count(HBX_RX_HB, XDP_DROP);
 }
 

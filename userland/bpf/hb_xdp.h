@@ -50,7 +50,8 @@ struct hbx_src {
 	__u32 frames;
 	__u8 state; /* as claimed by the frame */
 	__u8 node_id;
-	__u8 pad[2];
+	__u8 flags; /* as claimed by the frame */
+	__u8 pad;
 };
 
 #endif

@@ -87,15 +87,27 @@ static const struct key_def keys[] = {
     {"health_fall", K_UINT, FLD(health_fall), 1, 100, 0, 0},
     {"health_rise", K_UINT, FLD(health_rise), 1, 100, 0, 0},
     {"track_interface", K_TRACK, FLD(track_interfaces), 1, CFG_MAX_TRACK, 0, 0},
+    {"notify_master", K_CMD, FLD(notify_master), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"notify_backup", K_CMD, FLD(notify_backup), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"notify_fault", K_CMD, FLD(notify_fault), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"notify_stop", K_CMD, FLD(notify_stop), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"notify", K_CMD, FLD(notify), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"notify_timeout", K_DUR, FLD(notify_timeout_ms), MS(100), SEC(3600), 1000, 0},
+    {"active_jobs", K_PATH, FLD(active_jobs), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
+    {"active_jobs_timeout", K_DUR, FLD(active_jobs_timeout_ms), 0, SEC(86400), 1000, 0},
     {"allow_port", K_PORT, FLD(allow_ports), 1, CFG_MAX_PORTS, 0, 0},
     {"hb_rate_limit", K_UINT, FLD(hb_rate_limit), 1, 1000000, 0, 0},
     {"key_file", K_PATH, FLD(key_file), 1, CFG_PATH_MAX - 1, 0, F_REQUIRED},
     {"state_dir", K_PATH, FLD(state_dir), 1, CFG_PATH_MAX - 1, 0, 0},
     {"control_socket", K_PATH, FLD(control_socket), 1, SUN_PATH_MAX, 0, 0},
     {"control_group", K_NAME, FLD(control_group), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
+    {"control_port", K_UINT, FLD(control_port), 1, 65535, 0, 0},
+    {"admin_password_file", K_PATH, FLD(admin_password_file), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
     {"xdp_mode", K_XDP, FLD(xdp_mode), 0, 0, 0, 0},
     {"sched_priority", K_INT, FLD(sched_priority), 0, 99, 0, 0},
     {"drbd_resource", K_NAME, FLD(drbd_resource), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
+    {"sync_dir", K_PATH, FLD(sync_dir), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
+    {"event_queue_max", K_UINT, FLD(event_queue_max), 10, 100000, 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -402,6 +414,10 @@ static int parse_path(struct parser *p, const struct key_def *k, const char *s, 
 	char vb[VIS_MAX + 4];
 	size_t len = strlen(s);
 
+	if (len == 0 && (k->flags & F_EMPTY_OK)) {
+		out[0] = '\0';
+		return 0;
+	}
 	if (s[0] != '/')
 		return fail(p, "%s: '%s' must be an absolute path (starting with /)", k->name, vis(vb, s));
 	if (len > k->max)
@@ -695,11 +711,15 @@ void config_defaults(struct twin_config *cfg)
 	cfg->health_timeout_ms = 2000;
 	cfg->health_fall = 2;
 	cfg->health_rise = 2;
+	cfg->notify_timeout_ms = 5000;
+	cfg->active_jobs_timeout_ms = 0;
 	cfg->hb_rate_limit = 2000;
 	strcpy(cfg->state_dir, "/var/lib/twin");
 	strcpy(cfg->control_socket, "/run/twin/twind.sock");
+	cfg->control_port = 6941; /* PEERLINK_PORT_DEFAULT */
 	cfg->xdp_mode = 0;
 	cfg->sched_priority = 50;
+	cfg->event_queue_max = 10000;
 }
 
 int config_parse_buf(const char *name, const char *buf, size_t len, struct twin_config *cfg, char *err,

@@ -59,6 +59,16 @@ struct twin_config {
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
 
+	/* keepalived-style hooks run on state changes, see JOBS_AND_HOOKS.md */
+	char notify_master[CFG_CMD_MAX]; /* "" = none */
+	char notify_backup[CFG_CMD_MAX];
+	char notify_fault[CFG_CMD_MAX];
+	char notify_stop[CFG_CMD_MAX];
+	char notify[CFG_CMD_MAX];	 /* generic: gets TYPE NAME STATE PRIORITY */
+	uint32_t notify_timeout_ms;	 /* a hook is killed after this, default 5000 */
+	char active_jobs[CFG_PATH_MAX];	 /* crontab run only while Active, "" = none */
+	uint32_t active_jobs_timeout_ms; /* 0 = a job may run until its next run, default 0 */
+
 	uint16_t allow_ports[CFG_MAX_PORTS]; /* TCP/UDP ports let through on eth1 */
 	size_t n_allow_ports;
 	uint32_t hb_rate_limit; /* frames/s per source MAC admitted by XDP, default 2000 */
@@ -67,9 +77,13 @@ struct twin_config {
 	char state_dir[CFG_PATH_MAX];	   /* default /var/lib/twin */
 	char control_socket[CFG_PATH_MAX]; /* default /run/twin/twind.sock */
 	char control_group[CFG_NAME_MAX];  /* group allowed on the socket, default "" = root only */
+	uint16_t control_port;		   /* TCP port of the node-to-node control channel, default 6941 */
+	char admin_password_file[CFG_PATH_MAX]; /* pairing password hash, "" = <state_dir>/admin.passwd */
 	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
 	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
 	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
+	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
+	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
 };
 
 /* Fill defaults, then parse. Returns 0, or -1 with "FILE:LINE: message" in

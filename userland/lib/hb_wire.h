@@ -43,6 +43,7 @@
 #define HB_F_HOLDS_VIP	      0x04 /* sender currently has the failover IP */
 #define HB_F_LINK_ALARM	      0x08 /* sender hears us on one path only */
 #define HB_F_TAKEOVER_REQ     0x10 /* admin asked the sender to take over: Active, please release */
+#define HB_F_YIELDED	      0x20 /* sender released by admin: it loses elections for a while */
 
 #ifndef __BPF__
 #include <stddef.h>

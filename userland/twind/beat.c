@@ -122,9 +122,10 @@ static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint6
 	f->version = HB_VERSION;
 	f->node_id = d->cfg.node_id;
 	f->state = (uint8_t)d->fsm.state;
-	f->flags = (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
-		   (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0) |
-		   (tick_mono < d->takeover_until_ns ? HB_F_TAKEOVER_REQ : 0);
+	f->flags =
+	    (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
+	    (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0) |
+	    (tick_mono < d->takeover_until_ns ? HB_F_TAKEOVER_REQ : 0) | (d->fsm.yielded ? HB_F_YIELDED : 0);
 	f->cluster_id = d->cfg.cluster_id;
 	f->interval_us = d->cfg.hb_interval_us;
 	f->epoch = d->fsm.epoch;
@@ -307,8 +308,8 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms); "
 		 "%u sender threads, lease %u beats",
 		 d->cfg.hb_interface, hbx_mode(d->xdp), inet_ntoa(d->cfg.peer_address), d->cfg.udp_port,
-		 d->cfg.hb_interval_us, d->cfg.hb_misses, (unsigned long long)(d->detect_ns / 1000000), ls.threads,
-		 lease_ticks(d->lease));
+		 d->cfg.hb_interval_us, d->cfg.hb_misses, (unsigned long long)(d->detect_ns / 1000000),
+		 ls.threads, lease_ticks(d->lease));
 	beat_refill(d);
 	return 0;
 }

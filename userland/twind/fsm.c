@@ -157,6 +157,10 @@ static int win_election(struct ctx *c)
 		why(c, "this node yielded by admin");
 		return 0;
 	}
+	if (m->peer_flags & HB_F_YIELDED) { /* the beats carry the peer's yield */
+		why(c, "peer yielded by admin");
+		return 1;
+	}
 	if (our_idle != peer_idle) { /* Idle waits for the admin: last choice */
 		why(c, "%s is Idle", our_idle ? "this node" : "peer");
 		return peer_idle;
@@ -608,7 +612,7 @@ int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_prio, uint8_t my_id, ui
 uint8_t fsm_beat_flags(const struct fsm *m)
 {
 	return (m->failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (m->healthy ? HB_F_HEALTHY : 0) |
-	       (m->holds_vip ? HB_F_HOLDS_VIP : 0);
+	       (m->holds_vip ? HB_F_HOLDS_VIP : 0) | (m->yielded ? HB_F_YIELDED : 0);
 }
 
 /* --- printing --- */

@@ -1,19 +1,14 @@
 /* Local health monitor: see health.h. */
-#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #include "health.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,15 +21,14 @@
 #include <netlink/route/rtnl.h>
 
 #include "log.h"
-
-extern char **environ;
+#include "subproc.h"
 
 /* IFF_LOWER_UP lives in linux/if.h, which clashes with net/if.h */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
 #endif
 
-enum { TAG_NETLINK = 1, TAG_TIMER, TAG_PIDFD, TAG_STDERR };
+enum { TAG_NETLINK = 1, TAG_TIMER, TAG_CMD };
 
 enum cmd_state {
 	CMD_IDLE,    /* waiting for next_ms */
@@ -59,11 +53,7 @@ struct health {
 	uint32_t interval_ms, timeout_ms;
 	struct health_verdict verdict;
 	enum cmd_state state;
-	pid_t pid;
-	int pidfd, errfd;
-	char errline[96]; /* first line of the command's stderr */
-	size_t errlen;
-	int errline_done;
+	struct subproc proc;
 	uint64_t started_ms, next_ms;
 	char cmd_reason[HEALTH_REASON_MAX]; /* the last failure */
 
@@ -127,20 +117,11 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int ep_add(struct health *h, int fd, uint32_t tag)
+static int ep_add(struct health *h, int fd, uint64_t tag)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
 
 	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void close_fd(struct health *h, int *fd)
-{
-	if (*fd < 0)
-		return;
-	epoll_ctl(h->ep, EPOLL_CTL_DEL, *fd, NULL);
-	close(*fd);
-	*fd = -1;
 }
 
 /* Recompute the overall verdict: a bad link wins over the command. */
@@ -317,119 +298,27 @@ static void cmd_result(struct health *h, int success, const char *fmt, ...)
 	health_verdict_feed(&h->verdict, success);
 }
 
-/* Keeps the first line of stderr, discards the rest so the command never
- * blocks on a full pipe. */
-static void stderr_read(struct health *h)
-{
-	char buf[512];
-	ssize_t n;
-
-	while (h->errfd >= 0) {
-		n = read(h->errfd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			close_fd(h, &h->errfd);
-			return;
-		}
-		for (ssize_t i = 0; i < n && !h->errline_done; i++) {
-			if (buf[i] == '\n' || h->errlen + 1 >= sizeof(h->errline))
-				h->errline_done = 1;
-			else
-				h->errline[h->errlen++] = buf[i];
-		}
-		h->errline[h->errlen] = '\0';
-	}
-}
-
 static void cmd_start(struct health *h, uint64_t now)
 {
 	char *const argv[] = {"sh", "-c", h->cmd, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	struct sched_param sp = {.sched_priority = 0};
-	sigset_t none, all;
-	int p[2], rc;
 
 	h->started_ms = now;
 	h->next_ms = now + h->interval_ms;
-	h->errlen = 0;
-	h->errline[0] = '\0';
-	h->errline_done = 0;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		cmd_result(h, 0, "health command could not start: pipe: %s", strerror(errno));
+	if (subproc_start(&h->proc, h->ep, TAG_CMD, argv, NULL) < 0) {
+		cmd_result(h, 0, "health command could not start: %s", strerror(errno));
 		return;
 	}
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	/* own process group (killed as a whole), and none of the daemon's
-	 * blocked signals, handlers or SCHED_FIFO */
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					  POSIX_SPAWN_SETSCHEDULER);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setschedpolicy(&at, SCHED_OTHER);
-	posix_spawnattr_setschedparam(&at, &sp);
-	rc = posix_spawn(&h->pid, "/bin/sh", &fa, &at, argv, environ);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (rc != 0) {
-		close(p[0]);
-		cmd_result(h, 0, "health command could not start: %s", strerror(rc));
-		return;
-	}
-
-	h->pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
-	if (h->pidfd < 0 || ep_add(h, h->pidfd, TAG_PIDFD) < 0) {
-		int e = errno;
-
-		/* cannot watch it without blocking: stop it now */
-		kill(-h->pid, SIGKILL);
-		waitpid(h->pid, NULL, 0);
-		close(p[0]);
-		if (h->pidfd >= 0)
-			close(h->pidfd);
-		h->pidfd = -1;
-		cmd_result(h, 0, "health command could not be watched: %s", strerror(e));
-		return;
-	}
-	h->errfd = p[0];
-	if (ep_add(h, h->errfd, TAG_STDERR) < 0)
-		close_fd(h, &h->errfd); /* the reason loses its detail, nothing worse */
 	h->state = CMD_RUNNING;
 }
 
-/* The pidfd is readable: the leader has exited but is not reaped yet, so its
- * process group id cannot have been reused: kill what it left behind. */
+/* The pidfd or the stderr pipe is readable: take the result if it ended. */
 static void cmd_exited(struct health *h, uint64_t now)
 {
-	int st = 0;
-	pid_t r;
-	const char *sep;
+	const char *sep, *line = h->proc.errline;
+	int st = 0, r = subproc_check(&h->proc, &st);
 
-	kill(-h->pid, SIGKILL);
-	do
-		r = waitpid(h->pid, &st, WNOHANG);
-	while (r < 0 && errno == EINTR);
 	if (r == 0)
-		return; /* spurious wake-up */
-	close_fd(h, &h->pidfd);
-	stderr_read(h);
-	close_fd(h, &h->errfd);
+		return; /* still running (stderr output, or a spurious wake-up) */
 	if (h->next_ms < now)
 		h->next_ms = now; /* never overlap, but do not fall behind either */
 	if (h->state == CMD_KILLED) {
@@ -437,16 +326,16 @@ static void cmd_exited(struct health *h, uint64_t now)
 		return; /* already counted as a time-out */
 	}
 	h->state = CMD_IDLE;
-	sep = h->errlen ? ": " : "";
-	if (r < 0)
+	sep = h->proc.errlen ? ": " : "";
+	if (st == -1)
 		cmd_result(h, 0, "health command status lost: %s", strerror(errno));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		cmd_result(h, 1, "ok");
 	else if (WIFEXITED(st))
-		cmd_result(h, 0, "health command exited %d%s%s", WEXITSTATUS(st), sep, h->errline);
+		cmd_result(h, 0, "health command exited %d%s%s", WEXITSTATUS(st), sep, line);
 	else if (WIFSIGNALED(st))
 		cmd_result(h, 0, "health command killed by signal %d (%s)%s%s", WTERMSIG(st),
-			   strsignal(WTERMSIG(st)), sep, h->errline);
+			   strsignal(WTERMSIG(st)), sep, line);
 	else
 		cmd_result(h, 0, "health command ended with status 0x%x", (unsigned)st);
 }
@@ -458,13 +347,13 @@ static void cmd_timers(struct health *h, uint64_t now)
 	if (h->state == CMD_IDLE && now >= h->next_ms) {
 		cmd_start(h, now);
 	} else if (h->state == CMD_RUNNING && now >= h->started_ms + h->timeout_ms) {
-		kill(-h->pid, SIGKILL);
+		subproc_signal(&h->proc, SIGKILL);
 		h->state = CMD_KILLED;
 		cmd_result(h, 0, "health command timed out after %u ms", h->timeout_ms);
 	} else if (h->state == CMD_KILLED && now >= h->next_ms) {
 		/* unkillable (D state): keep counting failures, start nothing */
 		h->next_ms = now + h->interval_ms;
-		cmd_result(h, 0, "health command (pid %d) still running after SIGKILL", (int)h->pid);
+		cmd_result(h, 0, "health command (pid %d) still running after SIGKILL", (int)h->proc.pid);
 	}
 }
 
@@ -493,7 +382,8 @@ int health_open(struct health **hp, const struct twin_config *cfg, char *err, si
 		snprintf(err, errlen, "health: out of memory");
 		return -1;
 	}
-	h->pidfd = h->errfd = h->timer = h->ep = -1;
+	h->timer = h->ep = -1;
+	subproc_init(&h->proc);
 	h->ok = 1;
 	snprintf(h->reason, sizeof(h->reason), "ok");
 	snprintf(h->cmd, sizeof(h->cmd), "%s", cfg->health_command);
@@ -560,7 +450,7 @@ int health_dispatch(struct health *h, uint64_t now_ms)
 	for (int i = 0; i < n; i++) {
 		uint64_t ticks;
 
-		switch (evs[i].data.u32) {
+		switch (evs[i].data.u64) {
 		case TAG_NETLINK:
 			if (netlink_read(h) < 0)
 				rc = -1;
@@ -569,16 +459,12 @@ int health_dispatch(struct health *h, uint64_t now_ms)
 			if (read(h->timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 				rc = -1;
 			break;
-		case TAG_STDERR:
-			stderr_read(h);
+		case TAG_CMD:
+			if (subproc_running(&h->proc))
+				cmd_exited(h, now_ms);
 			break;
-		case TAG_PIDFD:
-			break; /* below, after stderr was drained */
 		}
 	}
-	for (int i = 0; i < n; i++)
-		if (evs[i].data.u32 == TAG_PIDFD && h->pidfd >= 0)
-			cmd_exited(h, now_ms);
 	cmd_timers(h, now_ms);
 	if (arm_timer(h) < 0)
 		rc = -1;
@@ -608,18 +494,7 @@ void health_close(struct health *h)
 {
 	if (!h)
 		return;
-	if (h->pidfd >= 0) {
-		struct pollfd p = {.fd = h->pidfd, .events = POLLIN};
-
-		/* SIGKILL takes microseconds; a process stuck in the kernel is
-		 * left behind rather than hanging the daemon's exit */
-		kill(-h->pid, SIGKILL);
-		if (poll(&p, 1, 200) > 0)
-			waitpid(h->pid, NULL, WNOHANG);
-		close(h->pidfd);
-	}
-	if (h->errfd >= 0)
-		close(h->errfd);
+	subproc_abort(&h->proc, 200);
 	if (h->timer >= 0)
 		close(h->timer);
 	if (h->cb)

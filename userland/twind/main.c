@@ -57,10 +57,21 @@ static void realtime_setup(struct twind *d)
 	}
 }
 
+/* The loop's own tick: the sender threads beat every interval from the
+ * signed lease, so the loop only refills it, runs the FSM's timers and
+ * judges the paths, at (misses - 1) intervals: fewer wake-ups, and the
+ * peer's death is still judged on time by its own timer. */
+static uint64_t main_tick_ns(const struct twind *d)
+{
+	uint32_t n = d->cfg.hb_misses > 1 ? d->cfg.hb_misses - 1 : 1;
+
+	return (uint64_t)d->cfg.hb_interval_us * 1000ull * n;
+}
+
 static int setup_timers(struct twind *d, char *err, size_t errlen)
 {
 	struct itimerspec its = {0};
-	uint64_t iv = (uint64_t)d->cfg.hb_interval_us * 1000ull, first = mono_ns() + iv;
+	uint64_t iv = main_tick_ns(d), first = mono_ns() + iv;
 
 	d->beat_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->action_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -175,8 +186,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->dead_tfd, T_DEAD) ||
 	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
-	    add_fd(d, d->udp_fd, T_UDP) || add_fd(d, arp_fd(d->arp), T_ARP) ||
-	    add_fd(d, health_fd(d->health), T_HEALTH) || add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
+	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
+	    add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -187,8 +198,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
  * detection time, not at the next tick. */
 static void arm_dead_timer(struct twind *d, uint64_t at)
 {
-	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000ull),
-					      .tv_nsec = (long)(at % 1000000000ull)}};
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = (time_t)(at / 1000000000ull), .tv_nsec = (long)(at % 1000000000ull)}};
 
 	timerfd_settime(d->dead_tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
@@ -223,9 +234,9 @@ static void on_beat_tick(struct twind *d)
 		d->beat_overruns += expirations - 1; /* our own stall: no verdict now */
 	else
 		act_check_peer(d); /* one path's silence, e.g. heartbeat link down */
+	/* the next tick judges the peer unless its deadline comes first */
 	uint64_t deadline = peer_deadline(&d->peer);
-	if (deadline)
-		arm_dead_timer(d, deadline);
+	arm_dead_timer(d, deadline && deadline < mono_ns() + main_tick_ns(d) ? deadline : 0);
 }
 
 static void on_dead_timer(struct twind *d)
@@ -235,6 +246,11 @@ static void on_dead_timer(struct twind *d)
 	if (read(d->dead_tfd, &x, sizeof(x)) != sizeof(x) || !deadline)
 		return;
 	judge_peer(d, now > deadline ? now - deadline : 0);
+	/* fresh beats moved the deadline: watch it unless the next tick will */
+	deadline = peer_deadline(&d->peer);
+	now = mono_ns();
+	if (deadline > now && deadline < now + main_tick_ns(d))
+		arm_dead_timer(d, deadline);
 }
 
 static void on_health(struct twind *d)

@@ -248,7 +248,10 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 			return;
 		}
 		ctl_resp_ok(r);
-		ctl_resp_kv(r, "message", "%s", d->takeover_until_ns ? "handover requested: the peer releases, then this node takes over" : "taking over");
+		ctl_resp_kv(r, "message", "%s",
+			    d->takeover_until_ns
+				? "handover requested: the peer releases, then this node takes over"
+				: "taking over");
 		return;
 	}
 	if (!strcmp(argv[0], "release") && argc == 1) {
