@@ -36,10 +36,18 @@ install_modules() {
 	local kver=$1 root=$2 m
 	shift 2
 	local src="$POOL/lib/modules/$kver" dst="$root/lib/modules/$kver"
+	local want="" list
 	mkdir -p "$dst"
-	for m in $(module_closure "$kver" "$@"); do
-		[ "$m" = MISSING ] && die "kernel module not found in linux-image $kver"
-		case $m in MISSING*) die "kernel module ${m#MISSING } not in linux-image $kver" ;; esac
+	# built into the kernel: nothing to copy
+	for m in "$@"; do
+		grep -q "/$(echo "$m" | tr _ -)\.ko\$\|/$(echo "$m" | tr - _)\.ko\$" "$src/modules.builtin" ||
+			want="$want $m"
+	done
+	list=$(module_closure "$kver" $want)
+	if echo "$list" | grep -q '^MISSING '; then
+		die "kernel modules not in linux-image $kver:$(echo "$list" | sed -n 's/^MISSING / /p' | tr -d '\n')"
+	fi
+	for m in $list; do
 		mkdir -p "$dst/$(dirname "$m")"
 		cp "$src/$m" "$dst/$m"
 	done

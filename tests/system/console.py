@@ -85,7 +85,12 @@ def run(c, cmd, timeout):
     c.send(cmd + '; echo "__R""C=$?__"\n')
     _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
     # the output is what came before the marker, less the echoed command line
-    sys.stdout.write(m.string[:m.start()].lstrip("\n"))
+    out = m.string[:m.start()]
+    # ash's line editor echoes the command even with stty -echo: drop it
+    echoed = out.find('"__R""C=$?__"')
+    if echoed >= 0:
+        out = out[echoed:].split("\n", 1)[1] if "\n" in out[echoed:] else ""
+    sys.stdout.write(out)
     return int(m.group(1))
 
 

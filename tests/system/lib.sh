@@ -56,7 +56,7 @@ drbd_initial_sync=$([ "$me" = 1 ] && echo yes || echo no)
 auto_failback=${AUTO_FAILBACK:-no}
 heartbeat_interval=50ms
 heartbeat_misses=10
-startup_wait=${STARTUP_WAIT:-10s}
+startup_wait=${STARTUP_WAIT:-60s}
 ssh_listen=192.168.1.1$me
 SEED
 }

@@ -36,10 +36,10 @@ drbd() { vm_run "$1" "sed -n 's/.* cs:\([A-Za-z]*\) ro:\([A-Za-z]*\)\/[A-Za-z]* 
 has_vip() { vm_run "$1" "ip -4 addr show dev eth0 | grep -q ' 192.168.1.10/'" 20 >/dev/null; }
 
 # write_records N FIRST COUNT: COUNT 4-KiB records at block FIRST.., each
-# "twin-record I sha256(I.KEY)" written with O_DIRECT|O_DSYNC (protocol C: the
+# "twin-record I sha256(I.KEY)" written with O_DIRECT and fsync (protocol C: the
 # write returns once the peer has it); prints ACKED LAST when all returned.
 write_records() {
-	vm_run "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync oflag=direct,dsync status=none || break; i=\$((i+1)); done; echo ACKED \$((i-1))" 120 | sed -n 's/^ACKED //p' | tr -d '\n'
+	vm_run "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none || break; i=\$((i+1)); done; echo ACKED \$((i-1))" 120 | sed -n 's/^ACKED //p' | tr -d '\n'
 }
 # check_records N COUNT: how many of records 0..COUNT-1 are intact on VM N
 check_records() {
@@ -86,8 +86,8 @@ if poll $standby "twinctl status | grep -Eq '^\* .*Active'" 60; then
 fi
 poll $standby "grep -q 'ro:Primary' /proc/drbd" 30
 good=$(check_records $standby 64)
-if [ "$(state $standby)" = Active ] && has_vip $standby && [ -n "$acked" ] &&
-	[ "${good:-0}" -ge $((acked + 1)) ] && ns ping -c 2 -W 2 192.168.1.10 >/dev/null 2>&1 &&
+if [ "$(state $standby)" = Active ] && has_vip $standby && [ "$acked" = 63 ] &&
+	[ "${good:-0}" -ge 64 ] && ns ping -c 2 -W 2 192.168.1.10 >/dev/null 2>&1 &&
 	[ -n "$(drbd $standby | grep ' Primary ')" ]; then
 	ok "2 active killed: VM $standby Active, serves 192.168.1.10, DRBD Primary, $good/$((acked + 1)) acknowledged records intact"
 else
@@ -107,11 +107,12 @@ else
 fi
 
 # ---- 4: manual takeover moves DRBD Primary and the IP back ----
-vm_run $active "twinctl takeover" 60 >/dev/null
+tko=$(vm_run $active "twinctl takeover 2>&1" 60)
 if poll $active "twinctl status | grep -Eq '^\* .*Active'" 60 && poll $active "grep -q 'ro:Primary' /proc/drbd" 30 &&
 	has_vip $active && ! has_vip $standby && [ "$(check_records $active 64)" -ge $((${acked:-0} + 1)) ]; then
 	ok "4 manual takeover: VM $active Active, DRBD Primary ($(drbd $active)), IP back, data intact"
 else
+	note "twinctl takeover said: $tko"
 	nok "4 takeover (VM $active '$(state $active)' $(drbd $active); VM $standby '$(state $standby)' $(drbd $standby))"
 fi
 
