@@ -169,8 +169,8 @@ static int flood(const struct opts *o)
 	static uint8_t frames[BATCH][128];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
-	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(o->ifname),
-				 .sll_halen = ETH_ALEN};
+	struct sockaddr_ll ll = {
+	    .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(o->ifname), .sll_halen = ETH_ALEN};
 	struct sched_param sp = {.sched_priority = 10};
 	int fd = socket(AF_PACKET, SOCK_RAW, 0), one = 1;
 	long sent = 0;
@@ -189,10 +189,9 @@ static int flood(const struct opts *o)
 		frames[i][12] = (uint8_t)(types[i % 5] >> 8);
 		frames[i][13] = (uint8_t)types[i % 5];
 		iov[i] = (struct iovec){frames[i], len};
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &ll,
-						       .msg_namelen = sizeof(ll),
-						       .msg_iov = &iov[i],
-						       .msg_iovlen = 1}};
+		msgs[i] = (struct mmsghdr){
+		    .msg_hdr = {
+			.msg_name = &ll, .msg_namelen = sizeof(ll), .msg_iov = &iov[i], .msg_iovlen = 1}};
 	}
 	uint64_t start = now_ns(), end = start + (uint64_t)o->seconds * 1000000000ull;
 	uint64_t gap = 1000000000ull * BATCH / (uint64_t)(o->rate > 0 ? o->rate : 1), next = start;

@@ -169,7 +169,7 @@ static __always_inline int heartbeat(struct xdp_md *ctx, const struct hbx_cfg *c
 	 * beats wait in the ring for its next tick (they carry their receive
 	 * time), which saves two wake-ups per beat. */
 	__u64 wake = !s || s->state != p[HB_OFF_STATE] || s->flags != p[HB_OFF_FLAGS] ? BPF_RB_FORCE_WAKEUP
-										    : BPF_RB_NO_WAKEUP;
+										      : BPF_RB_NO_WAKEUP;
 	/* Claims of the frame, recorded even if the ring is full: the kernel's
 	 * view of the peer then survives a stalled daemon. */
 	if (s) {

@@ -79,11 +79,11 @@ struct twin_config {
 	char control_group[CFG_NAME_MAX];  /* group allowed on the socket, default "" = root only */
 	uint16_t control_port;		   /* TCP port of the node-to-node control channel, default 6941 */
 	char admin_password_file[CFG_PATH_MAX]; /* pairing password hash, "" = <state_dir>/admin.passwd */
-	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
-	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
-	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
-	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
-	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
+	int xdp_mode;				/* 0 native (fallback generic with warning), 1 generic */
+	int sched_priority;			/* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
+	char drbd_resource[CFG_NAME_MAX];	/* "" = no DRBD */
+	char sync_dir[CFG_PATH_MAX];		/* cluster-wide files pushed to the peer, "" = no sync */
+	uint32_t event_queue_max;		/* events kept for an unreachable peer, default 10000 */
 };
 
 /* Fill defaults, then parse. Returns 0, or -1 with "FILE:LINE: message" in

@@ -60,7 +60,7 @@ int cmd_takeover(const struct twinctl *t, int argc, char **argv)
 		}
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000}, NULL);
 	} while (elapsed_ms(&t0) < WAIT_MS);
-	fprintf(stderr, "twinctl: takeover: still %s after %d ms (see 'twinctl status')\n", state[0] ? state : "?",
-		WAIT_MS);
+	fprintf(stderr, "twinctl: takeover: still %s after %d ms (see 'twinctl status')\n",
+		state[0] ? state : "?", WAIT_MS);
 	return EXIT_ERROR;
 }

@@ -9,7 +9,9 @@
 #include "arp.h"
 #include "daemon.h"
 #include "fence_loader.h"
+#include "jobs.h"
 #include "log.h"
+#include "notify.h"
 #include "persist.h"
 #include "vip.h"
 
@@ -153,6 +155,11 @@ static void apply(struct twind *d, struct fsm_result r)
 	if (r.to != r.from) {
 		log_info("state %s -> %s: %s", node_state_name(r.from), node_state_name(r.to), r.reason);
 		d->state_since_real_s = real_ns() / 1000000000ull;
+		/* hooks and jobs only queue or signal: the takeover never waits */
+		if (d->notify)
+			notify_state(d->notify, r.from, r.to, r.reason, d->fsm.epoch);
+		if (d->jobs)
+			jobs_set_active(d->jobs, r.to == NS_ACTIVE);
 	}
 	if (r.actions & FA_ALARM)
 		alarm_set(d, r.reason);

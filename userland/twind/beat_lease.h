@@ -19,7 +19,7 @@
 
 #include "hb_wire.h"
 
-#define LEASE_SLOTS 128   /* ring size; a lease is at most LEASE_SLOTS - 2 ticks */
+#define LEASE_SLOTS	  128 /* ring size; a lease is at most LEASE_SLOTS - 2 ticks */
 #define LEASE_MAX_THREADS 4
 
 struct fence;
@@ -27,11 +27,11 @@ struct beat_lease;
 
 struct beat_lease_cfg {
 	uint64_t interval_ns;
-	uint64_t lease_ns;   /* how far ahead frames are signed (rounded to ticks) */
-	uint64_t detect_ns;  /* the peer's detection time: the fence follows the last send */
-	int pkt_fd;          /* AF_PACKET socket on the heartbeat link */
+	uint64_t lease_ns;  /* how far ahead frames are signed (rounded to ticks) */
+	uint64_t detect_ns; /* the peer's detection time: the fence follows the last send */
+	int pkt_fd;	    /* AF_PACKET socket on the heartbeat link */
 	int hb_ifindex;
-	int udp_fd;          /* UDP socket on the LAN */
+	int udp_fd; /* UDP socket on the LAN */
 	struct sockaddr_in peer;
 	int sched_priority;  /* SCHED_FIFO for the senders, 0 = normal */
 	struct fence *fence; /* may be NULL */
@@ -68,9 +68,9 @@ int lease_send_now(struct beat_lease *l, uint64_t tick);
 void lease_revoke(struct beat_lease *l);
 
 struct lease_stats {
-	uint64_t sent;        /* ticks sent */
-	uint64_t dry;         /* ticks with no frame in the ring (lease ran out) */
-	uint64_t late;        /* sends more than one interval after their time */
+	uint64_t sent; /* ticks sent */
+	uint64_t dry;  /* ticks with no frame in the ring (lease ran out) */
+	uint64_t late; /* sends more than one interval after their time */
 	uint64_t sent_by[LEASE_MAX_THREADS];
 	unsigned threads;
 };

@@ -22,6 +22,8 @@ struct vip_ctx;
 struct arp_sock;
 struct health;
 struct ctl_server;
+struct notify;
+struct jobs;
 struct ctl_resp;
 
 #define MAX_ALARMS 8
@@ -38,14 +40,14 @@ struct twind {
 	int epfd, sigfd;
 	int beat_tfd;	/* heartbeat cadence, absolute CLOCK_MONOTONIC */
 	int action_tfd; /* ARP probe deadline and GARP spacing */
-	int dead_tfd;   /* the moment the peer's silence reaches the detection time */
+	int dead_tfd;	/* the moment the peer's silence reaches the detection time */
 
 	/* heartbeat I/O */
 	struct hbx *xdp;
 	int pkt_fd; /* AF_PACKET on the heartbeat link, send only */
 	int hb_ifindex;
 	uint8_t hb_mac[6];
-	int udp_fd; /* UDP beats on the LAN, both ways */
+	int udp_fd;		  /* UDP beats on the LAN, both ways */
 	struct beat_lease *lease; /* sender threads and the frames signed ahead */
 	struct hb_signer signer;
 	uint64_t seq_base; /* seq of tick 0 */
@@ -65,6 +67,8 @@ struct twind {
 	uint64_t claims, releases;
 
 	struct health *health;
+	struct notify *notify; /* notify scripts on state changes */
+	struct jobs *jobs;     /* active-only jobs */
 	struct ctl_server *ctl;
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
@@ -83,10 +87,10 @@ uint64_t real_ns(void);
 int beat_open(struct twind *d, char *err, size_t errlen);
 void beat_close(struct twind *d);
 void beat_refill(struct twind *d);   /* each tick: sign the next beats of the lease */
-void beat_now(struct twind *d);      /* state changed: re-sign the lease, send one beat now */
+void beat_now(struct twind *d);	     /* state changed: re-sign the lease, send one beat now */
 void beat_farewell(struct twind *d); /* shutdown: stop the lease, send our last (Inactive) beats */
-void beat_on_ring(struct twind *d); /* XDP ring readable */
-void beat_on_udp(struct twind *d);  /* UDP socket readable */
+void beat_on_ring(struct twind *d);  /* XDP ring readable */
+void beat_on_udp(struct twind *d);   /* UDP socket readable */
 
 /* actions.c */
 void act_event(struct twind *d, enum fsm_event_type type); /* build the event, step, act */

@@ -21,11 +21,13 @@
 #include "fence_loader.h"
 #include "hb_xdp_loader.h"
 #include "health.h"
+#include "jobs.h"
 #include "log.h"
+#include "notify.h"
 #include "persist.h"
 #include "vip.h"
 
-enum { T_SIG = 1, T_BEAT, T_DEAD, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL };
+enum { T_SIG = 1, T_BEAT, T_DEAD, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL, T_NOTIFY, T_JOBS };
 
 static void usage(FILE *f)
 {
@@ -177,7 +179,9 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	act_release_all(d, "start-up");
 	if (beat_open(d, err, errlen) < 0)
 		return -1;
-	if (health_open(&d->health, &d->cfg, err, errlen) < 0)
+	if (health_open(&d->health, &d->cfg, err, errlen) < 0 ||
+	    notify_open(&d->notify, &d->cfg, err, errlen) < 0 ||
+	    jobs_open(&d->jobs, &d->cfg, err, errlen) < 0)
 		return -1;
 	if (ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err,
 			    errlen) < 0)
@@ -187,7 +191,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->dead_tfd, T_DEAD) ||
 	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
 	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
-	    add_fd(d, ctl_server_fd(d->ctl), T_CTL)) {
+	    add_fd(d, ctl_server_fd(d->ctl), T_CTL) || add_fd(d, notify_fd(d->notify), T_NOTIFY) ||
+	    add_fd(d, jobs_fd(d->jobs), T_JOBS)) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -295,6 +300,8 @@ static void shutdown_daemon(struct twind *d)
 		act_release_all(d, "shutdown");
 	d->fsm.state = NS_INACTIVE;
 	d->fsm.healthy = 0;
+	if (d->jobs)
+		jobs_set_active(d->jobs, 0);
 	beat_farewell(d);
 	beat_close(d);
 	if (d->fence)
@@ -303,6 +310,14 @@ static void shutdown_daemon(struct twind *d)
 		ctl_server_close(d->ctl);
 	if (d->health)
 		health_close(d->health);
+	if (d->jobs)
+		jobs_close(d->jobs);
+	if (d->notify) {
+		/* the stop hook runs after the IP is gone and the peer told */
+		notify_state(d->notify, d->fsm.state, NOTIFY_SHUTDOWN, "twind stopping", d->fsm.epoch);
+		notify_drain(d->notify, (int)d->cfg.notify_timeout_ms);
+		notify_close(d->notify);
+	}
 	if (d->arp)
 		arp_close(d->arp);
 	if (d->vip)
@@ -346,6 +361,10 @@ static int run(struct twind *d)
 			on_health(d);
 		if (ready & (1u << T_CTL))
 			ctl_server_handle(d->ctl);
+		if (ready & (1u << T_NOTIFY))
+			notify_dispatch(d->notify, mono_ns() / 1000000ull);
+		if (ready & (1u << T_JOBS))
+			jobs_dispatch(d->jobs, mono_ns() / 1000000ull);
 		if (ready & (1u << T_SIG))
 			on_signal(d);
 	}
