@@ -139,7 +139,7 @@ static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint6
 static void sign_tick(struct twind *d, uint64_t tick, uint64_t now, uint64_t rnow)
 {
 	struct hb_frame f;
-	struct lease_frames lf;
+	struct lease_frames lf = {0};
 	uint64_t at = lease_tick_time(d->lease, tick);
 
 	fill_frame(d, &f, tick, at, now, rnow);
