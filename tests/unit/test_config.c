@@ -190,6 +190,22 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->event_queue_max, 10000u);
 }
 
+/* A node configured without a pair: it pairs later with twinctl cluster create. */
+static void test_unpaired(void)
+{
+	struct twin_config c;
+	char err[512] = "";
+	const char *text = "node_name solo\npriority 120\n";
+
+	CHECK_EQ(config_parse_buf("t.conf", text, strlen(text), &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.static_pair, 0);
+	CHECK_EQ(c.n_vips, 0u);
+	CHECK_EQ(c.priority, 120);
+	text = BASE;
+	CHECK_EQ(config_parse_buf("t.conf", text, strlen(text), &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.static_pair, 1);
+}
+
 static void test_defaults(void)
 {
 	struct twin_config c;
@@ -425,7 +441,8 @@ static const struct bad bads[] = {
     /* whole-file checks */
     W("", "t.conf:0: missing required key node_name"),
     W("# nothing\n\n", "t.conf:0: missing required key node_name"),
-    W("node_name a\ncluster_id 1\n", "t.conf:0: missing required key node_id"),
+    W("node_name a\ncluster_id 1\n",
+      "t.conf:0: missing required key node_id (a pair set up in this file needs"),
     W("node_name a\nnode_id 1\ncluster_id 1\n", "t.conf:0: missing required key peer_id"),
     W("node_name a\nnode_id 1\npeer_id 2\n", "t.conf:0: missing required key cluster_id"),
     W("node_name a\nnode_id 1\npeer_id 2\ncluster_id 1\nkey_file /k\nfailover_ip 1.1.1.1/24\n",
@@ -713,6 +730,7 @@ static void test_file(void)
 TEST_MAIN("config", {
 	test_full();
 	test_defaults();
+	test_unpaired();
 	test_edges();
 	test_bad();
 	test_bad_bytes();

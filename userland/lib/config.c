@@ -45,6 +45,9 @@ enum kind {
 };
 
 #define F_REQUIRED 1u
+/* the keys of a pair configured in this file: all of them, or none (then the
+ * pair is made with `twinctl cluster create` and kept in cluster.state) */
+#define F_PAIR	   8u
 #define F_EMPTY_OK 2u /* "" is a valid value meaning "none" */
 
 struct key_def {
@@ -63,20 +66,20 @@ struct key_def {
 /* Struct order; the required keys are reported missing in this order too. */
 static const struct key_def keys[] = {
     {"node_name", K_NAME, FLD(node_name), 1, CFG_NAME_MAX - 1, 0, F_REQUIRED},
-    {"node_id", K_UINT, FLD(node_id), 1, 255, 0, F_REQUIRED},
-    {"peer_id", K_UINT, FLD(peer_id), 1, 255, 0, F_REQUIRED},
-    {"cluster_id", K_HEX32, FLD(cluster_id), 1, UINT32_MAX, 0, F_REQUIRED},
+    {"node_id", K_UINT, FLD(node_id), 1, 255, 0, F_PAIR},
+    {"peer_id", K_UINT, FLD(peer_id), 1, 255, 0, F_PAIR},
+    {"cluster_id", K_HEX32, FLD(cluster_id), 1, UINT32_MAX, 0, F_PAIR},
     {"priority", K_UINT, FLD(priority), 1, 255, 0, 0},
     {"hb_interface", K_IF, FLD(hb_interface), 1, IFNAME_MAX, 0, 0},
     {"lan_interface", K_IF, FLD(lan_interface), 1, IFNAME_MAX, 0, 0},
-    {"peer_address", K_IPV4, FLD(peer_address), 0, 0, 0, F_REQUIRED},
+    {"peer_address", K_IPV4, FLD(peer_address), 0, 0, 0, F_PAIR},
     {"udp_port", K_UINT, FLD(udp_port), 1, 65535, 0, 0},
     {"heartbeat_interval", K_DUR, FLD(hb_interval_us), MS(1), SEC(10), 1, 0},
     {"heartbeat_misses", K_UINT, FLD(hb_misses), 2, 1000, 0, 0},
     {"startup_wait", K_DUR, FLD(startup_wait_ms), 0, SEC(300), 1000, 0},
     {"auto_failback", K_BOOL, FLD(auto_failback), 0, 0, 0, 0},
     {"failover_enabled", K_BOOL, FLD(failover_enabled), 0, 0, 0, 0},
-    {"failover_ip", K_VIP, FLD(vips), 0, CFG_MAX_VIPS, 0, F_REQUIRED},
+    {"failover_ip", K_VIP, FLD(vips), 0, CFG_MAX_VIPS, 0, F_PAIR},
     {"garp_count", K_UINT, FLD(garp_count), 1, 100, 0, 0},
     {"garp_interval", K_DUR, FLD(garp_interval_ms), 0, SEC(10), 1000, 0},
     {"garp_refresh", K_DUR, FLD(garp_refresh_ms), 0, SEC(3600), 1000, 0},
@@ -97,7 +100,7 @@ static const struct key_def keys[] = {
     {"active_jobs_timeout", K_DUR, FLD(active_jobs_timeout_ms), 0, SEC(86400), 1000, 0},
     {"allow_port", K_PORT, FLD(allow_ports), 1, CFG_MAX_PORTS, 0, 0},
     {"hb_rate_limit", K_UINT, FLD(hb_rate_limit), 1, 1000000, 0, 0},
-    {"key_file", K_PATH, FLD(key_file), 1, CFG_PATH_MAX - 1, 0, F_REQUIRED},
+    {"key_file", K_PATH, FLD(key_file), 1, CFG_PATH_MAX - 1, 0, F_PAIR},
     {"state_dir", K_PATH, FLD(state_dir), 1, CFG_PATH_MAX - 1, 0, 0},
     {"control_socket", K_PATH, FLD(control_socket), 1, SUN_PATH_MAX, 0, 0},
     {"control_group", K_NAME, FLD(control_group), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
@@ -655,10 +658,27 @@ static int check_whole(struct parser *p)
 	char a[24], b[24];
 	uint64_t t, rate;
 
+	size_t pair_keys = 0, pair_given = 0;
+
 	p->line = 0;
 	for (size_t i = 0; i < N_KEYS; i++)
 		if ((keys[i].flags & F_REQUIRED) && !p->first_line[i])
 			return fail(p, "missing required key %s", keys[i].name);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		pair_keys += !!(keys[i].flags & F_PAIR);
+		pair_given += (keys[i].flags & F_PAIR) && p->first_line[i];
+	}
+	for (size_t i = 0; pair_given && pair_given < pair_keys && i < N_KEYS; i++)
+		if ((keys[i].flags & F_PAIR) && !p->first_line[i])
+			return fail(
+			    p,
+			    "missing required key %s (a pair set up in this file needs node_id, peer_id, "
+			    "cluster_id, peer_address, failover_ip and key_file; give none of them to pair "
+			    "with 'twinctl cluster create')",
+			    keys[i].name);
+	p->cfg.static_pair = pair_given == pair_keys;
+	if (!p->cfg.static_pair)
+		return 0;
 
 	p->line = later(line_of(p, "node_id"), line_of(p, "peer_id"));
 	if (c->peer_id == c->node_id)

@@ -26,6 +26,10 @@ struct cfg_vip {
 };
 
 struct twin_config {
+	/* 1: the pair is set up in this file (node_id, peer_id, cluster_id,
+	 * peer_address, failover_ip, key_file); 0: none of those keys, the pair
+	 * comes from cluster.state (twinctl cluster create), or none yet */
+	int static_pair;
 	char node_name[CFG_NAME_MAX]; /* required, [A-Za-z0-9._-]{1,31} */
 	uint8_t node_id;	      /* required, 1..255 */
 	uint8_t peer_id;	      /* required, 1..255, != node_id */

@@ -20,6 +20,8 @@ static const struct {
     {"restore", cmd_restore, "", "bring an Idle node back into service"},
     {"takeover", cmd_takeover, "[--force]", "make this node Active (handover from the peer)"},
     {"release", cmd_release, "", "hand Active over to the peer"},
+    {"cluster", cmd_cluster, "create|dissolve|probe ...", "pair this node with a peer, or undo it"},
+    {"password", cmd_password, "set", "set this node's admin password (asked for by cluster create)"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

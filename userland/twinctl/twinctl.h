@@ -27,6 +27,8 @@ int cmd_failover(const struct twinctl *t, int argc, char **argv);
 int cmd_restore(const struct twinctl *t, int argc, char **argv);
 int cmd_takeover(const struct twinctl *t, int argc, char **argv);
 int cmd_release(const struct twinctl *t, int argc, char **argv);
+int cmd_cluster(const struct twinctl *t, int argc, char **argv);
+int cmd_password(const struct twinctl *t, int argc, char **argv);
 
 /* Send argv as one request and parse the answer. Prints the problem on
  * stderr and returns its exit code (not running, error reply, I/O), or 0

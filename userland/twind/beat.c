@@ -233,6 +233,11 @@ static int open_udp(struct twind *d, char *err, size_t errlen)
 		return -1;
 	}
 	setsockopt(d->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* drained at the loop's ticks, not per frame: room for a burst of
+	 * junk between two drains without losing a beat */
+	int rcvbuf = 1 << 20;
+	if (setsockopt(d->udp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(d->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(d->udp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	setsockopt(d->udp_fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
 	setsockopt(d->udp_fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));

@@ -23,6 +23,7 @@ struct arp_sock;
 struct health;
 struct ctl_server;
 struct notify;
+struct cluster;
 struct jobs;
 struct ctl_resp;
 
@@ -66,6 +67,8 @@ struct twind {
 	uint64_t garp_refresh_next_ns;
 	uint64_t claims, releases;
 
+	struct cluster *cluster; /* identity, peer channel, pairing */
+	int reexec;		 /* membership changed: exec ourselves after shutdown */
 	struct health *health;
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */

@@ -21,13 +21,28 @@
 #include "fence_loader.h"
 #include "hb_xdp_loader.h"
 #include "health.h"
+#include "cluster.h"
 #include "jobs.h"
 #include "log.h"
 #include "notify.h"
 #include "persist.h"
 #include "vip.h"
 
-enum { T_SIG = 1, T_BEAT, T_DEAD, T_ACTION, T_RING, T_UDP, T_ARP, T_HEALTH, T_CTL, T_NOTIFY, T_JOBS };
+enum {
+	T_SIG = 1,
+	T_BEAT,
+	T_DEAD,
+	T_ACTION,
+	T_RING,
+	T_UDP,
+	T_ARP,
+	T_HEALTH,
+	T_CTL,
+	T_NOTIFY,
+	T_JOBS,
+	T_PEER,
+	T_CLTIMER
+};
 
 static void usage(FILE *f)
 {
@@ -66,8 +81,10 @@ static void realtime_setup(struct twind *d)
 static uint64_t main_tick_ns(const struct twind *d)
 {
 	uint32_t n = d->cfg.hb_misses > 1 ? d->cfg.hb_misses - 1 : 1;
+	uint64_t iv = (uint64_t)d->cfg.hb_interval_us * 1000ull, t = iv * n;
 
-	return (uint64_t)d->cfg.hb_interval_us * 1000ull * n;
+	/* ...but often enough for the UDP queue and the FSM's timers */
+	return t > 50000000ull ? (iv > 50000000ull ? iv : 50000000ull) : t;
 }
 
 static int setup_timers(struct twind *d, char *err, size_t errlen)
@@ -118,15 +135,55 @@ static int take_lock(struct twind *d, char *err, size_t errlen)
 	return 0;
 }
 
-static int setup(struct twind *d, char *err, size_t errlen)
+static int setup_signals(struct twind *d, char *err, size_t errlen)
 {
 	sigset_t ss;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0) {
+		snprintf(err, errlen, "epoll/signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Not paired yet: only the control socket and the peer channel, so that
+ * `twinctl cluster create` can pair this node (or its peer can). */
+static int setup_standalone(struct twind *d, char *err, size_t errlen)
+{
+	log_info("standalone: no pair configured; waiting for 'twinctl cluster create' (control port %u)",
+		 d->cfg.control_port);
+	if (setup_signals(d, err, errlen) < 0 ||
+	    ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err,
+			    errlen) < 0)
+		return -1;
+	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, ctl_server_fd(d->ctl), T_CTL) ||
+	    add_fd(d, cluster_fd(d), T_PEER) || add_fd(d, cluster_timer_fd(d), T_CLTIMER)) {
+		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(struct twind *d, char *err, size_t errlen)
+{
 	uint64_t epoch = 0;
 
-	if (hb_key_load(d->cfg.key_file, &d->key, err, errlen) < 0)
+	if (d->cfg.static_pair && hb_key_load(d->cfg.key_file, &d->key, err, errlen) < 0)
 		return -1;
 	if (persist_mkdir(d->cfg.state_dir, err, errlen) < 0 || take_lock(d, err, errlen) < 0)
 		return -1;
+	if (cluster_open(d, err, errlen) < 0)
+		return -1;
+	if (cluster_mode(d) == CLUSTER_STANDALONE)
+		return setup_standalone(d, err, errlen);
 	if (persist_read_u64(d->cfg.state_dir, "epoch", &epoch, err, errlen) < 0)
 		return -1;
 	d->detect_ns = (uint64_t)d->cfg.hb_interval_us * d->cfg.hb_misses * 1000ull;
@@ -142,18 +199,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	fsm_init(&d->fsm, &fc, epoch, mono_ns() / 1000000ull);
 	d->state_since_real_s = real_ns() / 1000000000ull;
 
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->epfd < 0 || d->sigfd < 0) {
-		snprintf(err, errlen, "epoll/signalfd: %s", strerror(errno));
+	if (setup_signals(d, err, errlen) < 0)
 		return -1;
-	}
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		addrs[i] = d->cfg.vips[i].addr;
@@ -192,7 +239,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
 	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
 	    add_fd(d, ctl_server_fd(d->ctl), T_CTL) || add_fd(d, notify_fd(d->notify), T_NOTIFY) ||
-	    add_fd(d, jobs_fd(d->jobs), T_JOBS)) {
+	    add_fd(d, jobs_fd(d->jobs), T_JOBS) || add_fd(d, cluster_fd(d), T_PEER) ||
+	    add_fd(d, cluster_timer_fd(d), T_CLTIMER)) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -308,6 +356,7 @@ static void shutdown_daemon(struct twind *d)
 		fence_close(d->fence);
 	if (d->ctl)
 		ctl_server_close(d->ctl);
+	cluster_close(d);
 	if (d->health)
 		health_close(d->health);
 	if (d->jobs)
@@ -326,7 +375,8 @@ static void shutdown_daemon(struct twind *d)
 
 static int run(struct twind *d)
 {
-	act_event(d, FE_START);
+	if (cluster_mode(d) != CLUSTER_STANDALONE)
+		act_event(d, FE_START);
 	while (!d->stop) {
 		struct epoll_event evs[16];
 		int n = epoll_wait(d->epfd, evs, 16, -1);
@@ -365,6 +415,10 @@ static int run(struct twind *d)
 			notify_dispatch(d->notify, mono_ns() / 1000000ull);
 		if (ready & (1u << T_JOBS))
 			jobs_dispatch(d->jobs, mono_ns() / 1000000ull);
+		if (ready & (1u << T_PEER))
+			cluster_dispatch(d);
+		if (ready & (1u << T_CLTIMER))
+			cluster_on_timer(d);
 		if (ready & (1u << T_SIG))
 			on_signal(d);
 	}
@@ -419,7 +473,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		if (hb_key_load(d.cfg.key_file, &d.key, err, sizeof(err)) < 0) {
+		if (d.cfg.static_pair && hb_key_load(d.cfg.key_file, &d.key, err, sizeof(err)) < 0) {
 			fprintf(stderr, "twind: %s: %s\n", path, err);
 			return 1;
 		}
@@ -439,6 +493,13 @@ int main(int argc, char **argv)
 	}
 	int rc = run(&d);
 	shutdown_daemon(&d);
+	if (d.reexec) {
+		/* membership changed: start again from the new configuration */
+		log_info("restarting");
+		execv("/proc/self/exe", argv);
+		log_err("exec: %s", strerror(errno));
+		return 1;
+	}
 	log_info("stopped");
 	return rc < 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "beat_lease.h"
+#include "cluster.h"
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "fence_loader.h"
@@ -217,12 +218,29 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		ctl_resp_kv(r, "protocol", "%d", CTL_PROTO_VERSION);
 		return;
 	}
+	if (cluster_ctl(d, argc, argv, r))
+		return;
+	if (!strcmp(argv[0], "status") && cluster_mode(d) == CLUSTER_STANDALONE) {
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "node.name", "%s", d->cfg.node_name);
+		ctl_resp_kv(r, "node.state", "Standalone");
+		ctl_resp_kv(r, "node.role", "standalone");
+		ctl_resp_kv(r, "node.endpoint", "%s", lan_address(d));
+		cluster_status(d, r);
+		return;
+	}
+	if (cluster_mode(d) == CLUSTER_STANDALONE) {
+		ctl_resp_err(r, "this node is not part of a pair yet: twinctl cluster create --peer IP "
+				"--failover-ip IP/N");
+		return;
+	}
 	if (!strcmp(argv[0], "status")) {
 		ctl_resp_ok(r);
 		status_node(d, r);
 		status_peer(d, r);
 		status_paths(d, r);
 		status_rest(d, r);
+		cluster_status(d, r);
 		return;
 	}
 	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "enable")) {

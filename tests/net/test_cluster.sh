@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Cluster lifecycle from twinctl: two standalone nodes are paired with
+# `twinctl cluster create` over the TLS channel (fingerprint + the peer's
+# admin password), refused cleanly on a wrong key or password (with the
+# lockout visible), then dissolved. Root only.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+pair_setup
+conf() { # conf NODE PRIO: a node with no pair configured
+	mkdir -p "$WORK/$1"
+	cat >"$WORK/$1/twin.conf" <<EOC
+node_name $1
+priority $2
+hb_interface eth1
+lan_interface eth0
+heartbeat_interval $HB_INTERVAL
+heartbeat_misses $HB_MISSES
+startup_wait 2s
+state_dir $WORK/$1/state
+control_socket $WORK/$1/twind.sock
+EOC
+}
+conf a 150
+conf b 100
+start_node a "$NS_A"
+start_node b "$NS_B"
+in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
+disown $!
+in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
+disown $!
+
+check "a starts standalone" wait_for 5 state_is a "$NS_A" Standalone
+check "b starts standalone" wait_for 5 state_is b "$NS_B" Standalone
+out=$(echo "right-horse-battery" | ctl b "$NS_B" password set 2>&1)
+check "admin password set on b: $out" grep -q "password set" <<<"$out"
+FP_A=$(status_get a "$NS_A" cluster.fingerprint)
+FP_B=$(status_get b "$NS_B" cluster.fingerprint)
+check "each node has its own key ($FP_B)" bash -c "[ -n '$FP_B' ] && [ '$FP_A' != '$FP_B' ]"
+out=$(ctl a "$NS_A" cluster probe $IP_B 2>&1)
+check "probe shows b's key: $out" grep -qF "$FP_B" <<<"$out"
+nothing_written() { [ ! -e "$WORK/a/state/cluster.state" ] && [ ! -e "$WORK/b/state/cluster.state" ] &&
+	[ ! -e "$WORK/a/state/cluster.pending" ]; }
+
+out=$(echo "right-horse-battery" | ctl a "$NS_A" cluster create --peer $IP_B --failover-ip $VIP/24 \
+	--yes-fingerprint "$FP_A" --password-stdin 2>&1)
+check "a mismatched fingerprint is refused: $(tail -1 <<<"$out")" grep -qi "does not match" <<<"$out"
+check "...and nothing is written on either node" nothing_written
+
+out=$(echo "wrong-password" | ctl a "$NS_A" cluster create --peer $IP_B --failover-ip $VIP/24 \
+	--yes-fingerprint "$FP_B" --password-stdin 2>&1)
+check "a wrong password is refused: $(tail -1 <<<"$out")" grep -qi "wrong admin password" <<<"$out"
+check "...and nothing is written on either node" nothing_written
+out=$(echo "right-horse-battery" | ctl a "$NS_A" cluster create --peer $IP_B --failover-ip $VIP/24 \
+	--yes-fingerprint "$FP_B" --password-stdin 2>&1)
+check "an immediate retry meets the lockout: $(tail -1 <<<"$out")" grep -qi "refuses pairing for" <<<"$out"
+check "...and nothing is written" nothing_written
+sleep 2.2 # the lockout after one failure is 1 s, after two 2 s
+
+out=$(echo "right-horse-battery" | ctl a "$NS_A" cluster create --peer $IP_B --failover-ip $VIP/24 \
+	--yes-fingerprint "$FP_B" --password-stdin 2>&1)
+check "cluster create with the right password: $(tail -1 <<<"$out")" grep -qiE "paired|created|done" <<<"$out"
+check "both nodes store the same cluster key" bash -c \
+	"[ \"\$(grep cluster_key= $WORK/a/state/cluster.state)\" = \"\$(grep cluster_key= $WORK/b/state/cluster.state)\" ]"
+check "a Active after the restart" wait_for 15 state_is a "$NS_A" Active
+check "b Standby" wait_for 10 state_is b "$NS_B" Standby
+check "failover IP on a" has_vip "$NS_A"
+check "a knows b's key" [ "$(status_get a "$NS_A" cluster.peer_fingerprint)" = "$FP_B" ]
+check "cluster mode paired" [ "$(status_get b "$NS_B" cluster.mode)" = paired ]
+out=$(in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 1)
+check "client reaches the failover IP ($out)" grep -q 'first=a last=a' <<<"$out"
+out=$(echo x | ctl b "$NS_B" cluster create --peer $IP_A --failover-ip $VIP/24 --yes-fingerprint "$FP_A" \
+	--password-stdin 2>&1)
+check "creating again is refused: $(tail -1 <<<"$out")" grep -qiE "already" <<<"$out"
+
+out=$(ctl a "$NS_A" cluster dissolve 2>&1)
+check "dissolve: $(head -1 <<<"$out")" grep -q "Keep only ONE" <<<"$out"
+check "cluster.state removed on both" wait_for 5 bash -c \
+	"[ ! -e $WORK/a/state/cluster.state ] && [ ! -e $WORK/b/state/cluster.state ]"
+check "a standalone again" wait_for 10 state_is a "$NS_A" Standalone
+check "b standalone again" wait_for 10 state_is b "$NS_B" Standalone
+[ "$FAIL" -gt 0 ] && dump_logs
+summary cluster

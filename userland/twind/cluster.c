@@ -1,0 +1,346 @@
+/* Cluster membership in the daemon: the node's identity, the TLS channel to
+ * the peer (peerlink), pairing and dissolve (pairing.c), and where the pair
+ * comes from:
+ *   static      twin.conf names the pair (node_id, peer_id, ..., key_file)
+ *   paired      cluster.state, written by `twinctl cluster create`
+ *   standalone  neither: no heartbeat, no failover IP; waits to be paired
+ * A change of membership restarts the daemon (exec of itself) a moment after
+ * the peer has had its answer, so every part starts from one consistent
+ * configuration instead of being re-keyed in flight. */
+#include "cluster.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "daemon.h"
+#include "identity.h"
+#include "log.h"
+#include "pairing.h"
+#include "passwd.h"
+#include "peerlink.h"
+#include "rng.h"
+
+#define REEXEC_DELAY_MS 1000 /* the peer gets its answer before we restart */
+
+struct cluster {
+	struct twind *d;
+	struct rng rng;
+	struct identity id;
+	struct peerlink *pl;
+	struct pairing *pairing;
+	int tfd;
+	int mode;
+	int opening; /* pairing_open reports the state it loaded: not a change */
+	uint64_t reexec_at_ms;
+	/* the one admin operation in flight (probe, create, dissolve) */
+	int op_running, op_rc;
+	char op_name[16];
+	char op_msg[256];
+	struct pairing_probe op_probe;
+	int op_have_probe;
+};
+
+static uint64_t now_ms(void)
+{
+	return mono_ns() / 1000000ull;
+}
+
+static void on_changed(void *ctx, const struct cluster_state *cs)
+{
+	struct cluster *c = ctx;
+
+	if (c->opening)
+		return;
+	log_info("cluster membership changed (%s): restarting in %d ms", cs ? "paired" : "dissolved",
+		 REEXEC_DELAY_MS);
+	c->reexec_at_ms = now_ms() + REEXEC_DELAY_MS;
+}
+
+static void on_done(void *ctx, int rc, const char *msg, const struct pairing_probe *probe)
+{
+	struct cluster *c = ctx;
+
+	c->op_running = 0;
+	c->op_rc = rc;
+	snprintf(c->op_msg, sizeof(c->op_msg), "%s", msg ? msg : "");
+	c->op_have_probe = probe != NULL;
+	if (probe)
+		c->op_probe = *probe;
+	log_info("cluster %s: %s", c->op_name, c->op_msg[0] ? c->op_msg : rc ? "failed" : "done");
+}
+
+/* Requests from the peer: pairing and dissolve, so far. */
+static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv, struct ctl_resp *resp)
+{
+	struct cluster *c = ctx;
+
+	if (pairing_handle(c->pairing, who, argc, argv, resp))
+		return;
+	ctl_resp_err(resp, "unknown request '%s'", argv[0]);
+}
+
+static void closed(void *ctx, const struct peerlink_peer *who)
+{
+	struct cluster *c = ctx;
+
+	pairing_conn_closed(c->pairing, who);
+}
+
+/* The paired configuration from cluster.state into the running config. */
+static int adopt_state(struct twind *d, const struct cluster_state *cs, char *err, size_t errlen)
+{
+	struct twin_config *cfg = &d->cfg;
+	char ip[CS_VIP_MAX], *slash;
+
+	cfg->node_id = cs->node_id;
+	cfg->peer_id = cs->peer_id;
+	cfg->cluster_id = cs->cluster_id;
+	if (inet_pton(AF_INET, cs->peer_address, &cfg->peer_address) != 1) {
+		snprintf(err, errlen, "cluster.state: peer_address %s is not IPv4", cs->peer_address);
+		return -1;
+	}
+	snprintf(ip, sizeof(ip), "%s", cs->failover_ip);
+	slash = strchr(ip, '/');
+	if (!slash || inet_pton(AF_INET, (*slash = 0, ip), &cfg->vips[0].addr) != 1) {
+		snprintf(err, errlen, "cluster.state: failover_ip %s is not A.B.C.D/N", cs->failover_ip);
+		return -1;
+	}
+	cfg->vips[0].prefix = (uint8_t)atoi(slash + 1);
+	snprintf(cfg->vips[0].dev, sizeof(cfg->vips[0].dev), "%s", cfg->lan_interface);
+	cfg->n_vips = 1;
+	memcpy(d->key.bytes, cs->key, CS_KEY_LEN);
+	d->key.len = CS_KEY_LEN;
+	return 0;
+}
+
+int cluster_open(struct twind *d, char *err, size_t errlen)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	char path[CFG_PATH_MAX + 16], pw[CFG_PATH_MAX + 16];
+	int created = 0;
+
+	if (!c)
+		return snprintf(err, errlen, "out of memory"), -1;
+	d->cluster = c;
+	c->d = d;
+	c->tfd = -1;
+	if (rng_init(&c->rng, "twind", err, errlen) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/node.key", d->cfg.state_dir);
+	if (identity_load_or_create(&c->id, path, &c->rng, &created, err, errlen) < 0)
+		return -1;
+	if (created)
+		log_info("made this node's key pair: %s", path);
+	struct peerlink_opts po = {
+	    .id = &c->id, .rng = &c->rng, .handler = peer_handler, .closed = closed, .ctx = c};
+	if (peerlink_open(&c->pl, &po, err, errlen) < 0 || peerlink_listen(c->pl, NULL, 0, d->cfg.control_port, err, errlen) < 0)
+		return -1;
+	pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
+	struct pairing_opts pa = {.state_dir = d->cfg.state_dir,
+				  .passwd_path = pw,
+				  .node_name = d->cfg.node_name,
+				  .id = &c->id,
+				  .rng = &c->rng,
+				  .pl = c->pl,
+				  .peer_port = d->cfg.control_port,
+				  .changed = on_changed,
+				  .ctx = c};
+	c->opening = 1;
+	int r = pairing_open(&c->pairing, &pa, err, errlen);
+	c->opening = 0;
+	if (r < 0)
+		return -1;
+	const struct cluster_state *cs = pairing_state(c->pairing);
+	if (d->cfg.static_pair) {
+		char id[32];
+		/* the peer authenticates with the same key the beats use */
+		snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
+		if (peerlink_set_cluster(c->pl, d->key.bytes, d->key.len, id, err, errlen) < 0)
+			return -1;
+		c->mode = CLUSTER_STATIC;
+	} else if (cs) {
+		if (adopt_state(d, cs, err, errlen) < 0)
+			return -1;
+		c->mode = CLUSTER_PAIRED;
+	} else {
+		c->mode = CLUSTER_STANDALONE;
+	}
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = {.it_interval = {0, 200000000}, .it_value = {0, 200000000}};
+	if (c->tfd < 0 || timerfd_settime(c->tfd, 0, &its, NULL) < 0)
+		return snprintf(err, errlen, "cluster timer: %s", strerror(errno)), -1;
+	return 0;
+}
+
+int cluster_mode(const struct twind *d)
+{
+	return d->cluster ? d->cluster->mode : CLUSTER_STANDALONE;
+}
+
+int cluster_fd(const struct twind *d)
+{
+	return peerlink_fd(d->cluster->pl);
+}
+
+int cluster_timer_fd(const struct twind *d)
+{
+	return d->cluster->tfd;
+}
+
+void cluster_dispatch(struct twind *d)
+{
+	peerlink_dispatch(d->cluster->pl, now_ms());
+}
+
+void cluster_on_timer(struct twind *d)
+{
+	struct cluster *c = d->cluster;
+	uint64_t x, now = now_ms();
+
+	if (read(c->tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+		return;
+	peerlink_dispatch(c->pl, now);
+	pairing_tick(c->pairing, now);
+	if (c->reexec_at_ms && now >= c->reexec_at_ms) {
+		d->reexec = 1;
+		d->stop = 1;
+	}
+}
+
+static const char *mode_name(int m)
+{
+	return m == CLUSTER_STATIC ? "static" : m == CLUSTER_PAIRED ? "paired" : "standalone";
+}
+
+void cluster_status(struct twind *d, struct ctl_resp *r)
+{
+	struct cluster *c = d->cluster;
+	char fp[ID_FP_STR_MAX], text[256];
+
+	if (!c)
+		return;
+	identity_fp_format(c->id.fp, fp);
+	ctl_resp_kv(r, "cluster.mode", "%s", mode_name(c->mode));
+	ctl_resp_kv(r, "cluster.fingerprint", "%s", fp);
+	const struct cluster_state *cs = pairing_state(c->pairing);
+	if (cs) {
+		identity_fp_format(cs->peer_fp, fp);
+		ctl_resp_kv(r, "cluster.peer_fingerprint", "%s", fp);
+	}
+	pairing_describe(c->pairing, text, sizeof(text));
+	ctl_resp_kv(r, "cluster.state", "%s", text);
+}
+
+static int op_start(struct cluster *c, const char *name, struct ctl_resp *r)
+{
+	if (c->op_running) {
+		ctl_resp_err(r, "busy: cluster %s is still running", c->op_name);
+		return -1;
+	}
+	snprintf(c->op_name, sizeof(c->op_name), "%s", name);
+	c->op_running = 1;
+	c->op_rc = 0;
+	c->op_msg[0] = 0;
+	c->op_have_probe = 0;
+	return 0;
+}
+
+static void op_result(struct cluster *c, struct ctl_resp *r)
+{
+	char fp[ID_FP_STR_MAX];
+
+	ctl_resp_ok(r);
+	ctl_resp_kv(r, "op", "%s", c->op_name[0] ? c->op_name : "none");
+	ctl_resp_kv(r, "running", "%s", c->op_running ? "true" : "false");
+	ctl_resp_kv(r, "rc", "%d", c->op_rc);
+	ctl_resp_kv(r, "message", "%s", c->op_msg);
+	if (c->op_have_probe && c->op_probe.have_fp) {
+		identity_fp_format(c->op_probe.fp, fp);
+		ctl_resp_kv(r, "peer.fingerprint", "%s", fp);
+		ctl_resp_kv(r, "peer.name", "%s", c->op_probe.name);
+		ctl_resp_kv(r, "peer.clustered", "%d", c->op_probe.clustered);
+		ctl_resp_kv(r, "peer.retry_after_ms", "%lld", c->op_probe.retry_after_ms);
+	}
+}
+
+/* Local (twinctl) requests: "cluster probe|create|dissolve|result" and
+ * "password set". Long operations answer at once and report through
+ * "cluster result". Returns 1 if handled. */
+int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
+{
+	struct cluster *c = d->cluster;
+	char err[256];
+
+	if (!strcmp(argv[0], "password") && argc == 3 && !strcmp(argv[1], "set")) {
+		char pw[CFG_PATH_MAX + 16];
+		pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
+		if (strlen(argv[2]) < 8) {
+			ctl_resp_err(r, "the admin password needs at least 8 characters");
+		} else if (pairing_set_password(pw, argv[2], PASSWD_ITER_DEFAULT, &c->rng, err, sizeof(err)) < 0) {
+			ctl_resp_err(r, "%s", err);
+		} else {
+			log_info("admin password set");
+			ctl_resp_kv(r, "message", "admin password set");
+		}
+		return 1;
+	}
+	if (strcmp(argv[0], "cluster") || argc < 2)
+		return 0;
+	uint16_t port = d->cfg.control_port;
+	if (!strcmp(argv[1], "result") && argc == 2) {
+		op_result(c, r);
+	} else if (!strcmp(argv[1], "probe") && argc == 3) {
+		if (op_start(c, "probe", r) == 0 && pairing_probe(c->pairing, argv[2], port, on_done, c, err, sizeof(err)) < 0) {
+			c->op_running = 0;
+			ctl_resp_err(r, "%s", err);
+		}
+	} else if (!strcmp(argv[1], "create") && argc == 6) {
+		/* cluster create HOST FINGERPRINT FAILOVER_IP PASSWORD */
+		uint8_t fp[ID_FP_LEN];
+		if (c->mode == CLUSTER_STATIC) {
+			ctl_resp_err(r, "this node's pair is set up in %s; remove it there first", d->config_path);
+		} else if (identity_fp_parse(argv[3], fp) < 0) {
+			ctl_resp_err(r, "'%s' is not a key fingerprint (SHA256: and 64 hex digits)", argv[3]);
+		} else if (op_start(c, "create", r) == 0 &&
+			   pairing_create(c->pairing, argv[2], port, fp, argv[4], argv[5], on_done, c, err, sizeof(err)) < 0) {
+			c->op_running = 0;
+			ctl_resp_err(r, "%s", err);
+		}
+		explicit_bzero(argv[5], strlen(argv[5]));
+	} else if (!strcmp(argv[1], "dissolve") && argc == 2) {
+		if (c->mode == CLUSTER_STATIC)
+			ctl_resp_err(r, "this node's pair is set up in %s; dissolve it there", d->config_path);
+		else if (op_start(c, "dissolve", r) == 0 && pairing_dissolve(c->pairing, on_done, c, err, sizeof(err)) < 0) {
+			c->op_running = 0;
+			ctl_resp_err(r, "%s", err);
+		}
+	} else {
+		ctl_resp_err(r, "usage: cluster probe HOST | create HOST FINGERPRINT FAILOVER_IP PASSWORD | "
+				"dissolve | result");
+	}
+	return 1;
+}
+
+void cluster_close(struct twind *d)
+{
+	struct cluster *c = d->cluster;
+
+	if (!c)
+		return;
+	if (c->pairing)
+		pairing_close(c->pairing);
+	if (c->pl)
+		peerlink_close(c->pl);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	identity_free(&c->id);
+	rng_free(&c->rng);
+	free(c);
+	d->cluster = NULL;
+}

@@ -1,0 +1,26 @@
+/* Cluster membership in the daemon: identity, the peer channel, pairing,
+ * dissolve; static (twin.conf), paired (cluster.state) or standalone. */
+#ifndef TWIN_CLUSTER_H
+#define TWIN_CLUSTER_H
+
+#include <stddef.h>
+
+struct twind;
+struct ctl_resp;
+
+enum { CLUSTER_STANDALONE = 0, CLUSTER_STATIC = 1, CLUSTER_PAIRED = 2 };
+
+/* Identity, peer channel and pairing; in paired mode fills d->cfg's pair
+ * keys and d->key from cluster.state. 0, or -1 with err. */
+int cluster_open(struct twind *d, char *err, size_t errlen);
+void cluster_close(struct twind *d);
+int cluster_mode(const struct twind *d);
+int cluster_fd(const struct twind *d);       /* peer channel, for epoll */
+int cluster_timer_fd(const struct twind *d); /* pairing timers and the restart after a change */
+void cluster_dispatch(struct twind *d);
+void cluster_on_timer(struct twind *d);
+/* Local requests "cluster ..." and "password set ..."; 1 if handled. */
+int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r);
+void cluster_status(struct twind *d, struct ctl_resp *r);
+
+#endif
