@@ -6,6 +6,7 @@
  * The parse works on a private copy and copies it out only on success, so
  * a bad file (e.g. at reload) never leaves a half-written config behind. */
 #include "config.h"
+#include "text_file.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -794,63 +795,14 @@ out:
 
 int config_parse_file(const char *path, struct twin_config *cfg, char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, rc = -1;
+	char *buf;
+	size_t len;
 
 	if (!err)
 		errlen = 0;
-	/* O_NONBLOCK: a FIFO given by mistake must not hang twind -t. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
+	if (text_file_read(path, FILE_MAX_LEN, &buf, &len, err, errlen) < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s:0: cannot stat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s:0: is a directory, not a config file", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s:0: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > FILE_MAX_LEN) {
-		snprintf(err, errlen, "%s:0: file too large (%lld bytes, max %d)", path,
-			 (long long)st.st_size, FILE_MAX_LEN);
-		goto out;
-	}
-	/* One byte more than allowed, to notice a file that grew since fstat. */
-	buf = malloc(FILE_MAX_LEN + 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s:0: out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, FILE_MAX_LEN + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s:0: cannot read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > FILE_MAX_LEN) {
-			snprintf(err, errlen, "%s:0: file too large (more than %d bytes)", path,
-				 FILE_MAX_LEN);
-			goto out;
-		}
-	}
-	rc = config_parse_buf(path, buf, len, cfg, err, errlen);
-out:
+	int rc = config_parse_buf(path, buf, len, cfg, err, errlen);
 	free(buf);
-	close(fd);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * file, the line, the field and what is allowed, like twin.conf's, because
  * an admin reads them in "twind -t" with no other context. */
 #include "crontab.h"
+#include "text_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -428,60 +429,17 @@ out:
 
 int crontab_parse_file(const char *path, struct crontab *ct, char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, rc = -1;
+	char *buf;
+	size_t len;
 
 	ct->jobs = NULL;
 	ct->n = 0;
 	if (!err)
 		errlen = 0;
-	/* O_NONBLOCK: a FIFO given by mistake must not hang the daemon */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s:0: cannot open: %s", path, strerror(errno));
+	if (text_file_read(path, CRON_FILE_MAX, &buf, &len, err, errlen) < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s:0: cannot stat: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s:0: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > CRON_FILE_MAX) {
-		snprintf(err, errlen, "%s:0: file too large (%lld bytes, max %d)", path,
-			 (long long)st.st_size, CRON_FILE_MAX);
-		goto out;
-	}
-	buf = malloc(CRON_FILE_MAX + 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s:0: out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CRON_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s:0: cannot read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CRON_FILE_MAX) {
-			snprintf(err, errlen, "%s:0: file too large (max %d bytes)", path, CRON_FILE_MAX);
-			goto out;
-		}
-	}
-	rc = crontab_parse_buf(path, buf, len, ct, err, errlen);
-out:
+	int rc = crontab_parse_buf(path, buf, len, ct, err, errlen);
 	free(buf);
-	close(fd);
 	return rc;
 }
 

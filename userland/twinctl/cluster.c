@@ -43,7 +43,10 @@ static int outcome(const struct ctl_reply *rep)
 	const char *msg = ctl_get(rep, "message");
 
 	ctl_get_ll(rep, "rc", &rc);
-	fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "twinctl: " : "", msg && *msg ? msg : rc ? "failed" : "done");
+	fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "twinctl: " : "",
+		msg && *msg ? msg
+		: rc	    ? "failed"
+			    : "done");
 	return rc ? EXIT_ERROR : 0;
 }
 
@@ -53,7 +56,8 @@ static int read_password(int from_stdin, char *pw, size_t len)
 	int tty = !from_stdin && isatty(STDIN_FILENO);
 
 	if (!from_stdin && !tty) {
-		fprintf(stderr, "twinctl: no terminal to ask for the peer's admin password: use --password-stdin\n");
+		fprintf(stderr,
+			"twinctl: no terminal to ask for the peer's admin password: use --password-stdin\n");
 		return -1;
 	}
 	if (tty) {
@@ -105,8 +109,9 @@ static int create(const struct twinctl *t, int argc, char **argv)
 		else if (!strcmp(argv[i], "--password-stdin"))
 			pw_stdin = 1;
 		else
-			return twinctl_usage_error("cluster create", "--peer IP --failover-ip IP/PREFIX "
-								 "[--yes-fingerprint FP] [--password-stdin]");
+			return twinctl_usage_error("cluster create",
+						   "--peer IP --failover-ip IP/PREFIX "
+						   "[--yes-fingerprint FP] [--password-stdin]");
 	}
 	if (!peer || !vip)
 		return twinctl_usage_error("cluster create", "needs --peer IP and --failover-ip IP/PREFIX");
@@ -123,7 +128,8 @@ static int create(const struct twinctl *t, int argc, char **argv)
 		return rc ? rc : EXIT_ERROR;
 	}
 	if (clustered == 1) {
-		fprintf(stderr, "twinctl: the peer %s is already part of a pair: dissolve that first\n", peer);
+		fprintf(stderr, "twinctl: the peer %s is already part of a pair: dissolve that first\n",
+			peer);
 		ctl_reply_free(&rep);
 		return EXIT_ERROR;
 	}
@@ -190,7 +196,8 @@ int cmd_cluster(const struct twinctl *t, int argc, char **argv)
 		ctl_reply_free(&rep);
 		return rc;
 	}
-	return twinctl_usage_error("cluster", "create --peer IP --failover-ip IP/PREFIX | dissolve | probe IP");
+	return twinctl_usage_error("cluster",
+				   "create --peer IP --failover-ip IP/PREFIX | dissolve | probe IP");
 }
 
 int cmd_password(const struct twinctl *t, int argc, char **argv)
@@ -198,7 +205,8 @@ int cmd_password(const struct twinctl *t, int argc, char **argv)
 	char pw[256], again[256];
 
 	if (argc != 2 || strcmp(argv[1], "set"))
-		return twinctl_usage_error("password", "set (reads the new admin password from the terminal or stdin)");
+		return twinctl_usage_error("password",
+					   "set (reads the new admin password from the terminal or stdin)");
 	int tty = isatty(STDIN_FILENO);
 	if (tty)
 		fprintf(stderr, "New admin password: ");

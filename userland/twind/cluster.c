@@ -76,7 +76,8 @@ static void on_done(void *ctx, int rc, const char *msg, const struct pairing_pro
 }
 
 /* Requests from the peer: pairing and dissolve, so far. */
-static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv, struct ctl_resp *resp)
+static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv,
+			 struct ctl_resp *resp)
 {
 	struct cluster *c = ctx;
 
@@ -139,7 +140,8 @@ int cluster_open(struct twind *d, char *err, size_t errlen)
 		log_info("made this node's key pair: %s", path);
 	struct peerlink_opts po = {
 	    .id = &c->id, .rng = &c->rng, .handler = peer_handler, .closed = closed, .ctx = c};
-	if (peerlink_open(&c->pl, &po, err, errlen) < 0 || peerlink_listen(c->pl, NULL, 0, d->cfg.control_port, err, errlen) < 0)
+	if (peerlink_open(&c->pl, &po, err, errlen) < 0 ||
+	    peerlink_listen(c->pl, NULL, 0, d->cfg.control_port, err, errlen) < 0)
 		return -1;
 	pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
 	struct pairing_opts pa = {.state_dir = d->cfg.state_dir,
@@ -282,7 +284,8 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
 		if (strlen(argv[2]) < 8) {
 			ctl_resp_err(r, "the admin password needs at least 8 characters");
-		} else if (pairing_set_password(pw, argv[2], PASSWD_ITER_DEFAULT, &c->rng, err, sizeof(err)) < 0) {
+		} else if (pairing_set_password(pw, argv[2], PASSWD_ITER_DEFAULT, &c->rng, err, sizeof(err)) <
+			   0) {
 			ctl_resp_err(r, "%s", err);
 		} else {
 			log_info("admin password set");
@@ -296,7 +299,8 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 	if (!strcmp(argv[1], "result") && argc == 2) {
 		op_result(c, r);
 	} else if (!strcmp(argv[1], "probe") && argc == 3) {
-		if (op_start(c, "probe", r) == 0 && pairing_probe(c->pairing, argv[2], port, on_done, c, err, sizeof(err)) < 0) {
+		if (op_start(c, "probe", r) == 0 &&
+		    pairing_probe(c->pairing, argv[2], port, on_done, c, err, sizeof(err)) < 0) {
 			c->op_running = 0;
 			ctl_resp_err(r, "%s", err);
 		}
@@ -304,19 +308,23 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		/* cluster create HOST FINGERPRINT FAILOVER_IP PASSWORD */
 		uint8_t fp[ID_FP_LEN];
 		if (c->mode == CLUSTER_STATIC) {
-			ctl_resp_err(r, "this node's pair is set up in %s; remove it there first", d->config_path);
+			ctl_resp_err(r, "this node's pair is set up in %s; remove it there first",
+				     d->config_path);
 		} else if (identity_fp_parse(argv[3], fp) < 0) {
 			ctl_resp_err(r, "'%s' is not a key fingerprint (SHA256: and 64 hex digits)", argv[3]);
 		} else if (op_start(c, "create", r) == 0 &&
-			   pairing_create(c->pairing, argv[2], port, fp, argv[4], argv[5], on_done, c, err, sizeof(err)) < 0) {
+			   pairing_create(c->pairing, argv[2], port, fp, argv[4], argv[5], on_done, c, err,
+					  sizeof(err)) < 0) {
 			c->op_running = 0;
 			ctl_resp_err(r, "%s", err);
 		}
 		explicit_bzero(argv[5], strlen(argv[5]));
 	} else if (!strcmp(argv[1], "dissolve") && argc == 2) {
 		if (c->mode == CLUSTER_STATIC)
-			ctl_resp_err(r, "this node's pair is set up in %s; dissolve it there", d->config_path);
-		else if (op_start(c, "dissolve", r) == 0 && pairing_dissolve(c->pairing, on_done, c, err, sizeof(err)) < 0) {
+			ctl_resp_err(r, "this node's pair is set up in %s; dissolve it there",
+				     d->config_path);
+		else if (op_start(c, "dissolve", r) == 0 &&
+			 pairing_dissolve(c->pairing, on_done, c, err, sizeof(err)) < 0) {
 			c->op_running = 0;
 			ctl_resp_err(r, "%s", err);
 		}

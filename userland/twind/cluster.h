@@ -15,7 +15,7 @@ enum { CLUSTER_STANDALONE = 0, CLUSTER_STATIC = 1, CLUSTER_PAIRED = 2 };
 int cluster_open(struct twind *d, char *err, size_t errlen);
 void cluster_close(struct twind *d);
 int cluster_mode(const struct twind *d);
-int cluster_fd(const struct twind *d);       /* peer channel, for epoll */
+int cluster_fd(const struct twind *d);	     /* peer channel, for epoll */
 int cluster_timer_fd(const struct twind *d); /* pairing timers and the restart after a change */
 void cluster_dispatch(struct twind *d);
 void cluster_on_timer(struct twind *d);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Admin switches on a real pair: failover disabled on the standby stops it
+# from taking over when the active dies; a node whose health fails goes
+# Inactive, comes back Idle (auto-failback off) and is restored by the admin.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+pair_setup
+for n in a b; do
+	write_conf $n "$([ $n = a ] && echo 1 || echo 2)" "$([ $n = a ] && echo 2 || echo 1)" \
+		"$([ $n = a ] && echo $IP_B || echo $IP_A)" "$([ $n = a ] && echo 150 || echo 100)" \
+		"health_command \"test ! -e $WORK/$n/sick\"" "health_interval 100ms" "health_fall 1" "health_rise 1"
+	start_node $n "$([ $n = a ] && echo "$NS_A" || echo "$NS_B")"
+done
+WAIT=6
+check "a Active, b Standby" wait_for 10 state_is a "$NS_A" Active
+wait_for 10 state_is b "$NS_B" Standby
+
+# --- failover disabled on the standby: the active dies, nobody takes over
+out=$(ctl b "$NS_B" failover disable 2>&1)
+check "failover disable on b: $out" grep -qi "disabled" <<<"$out"
+check "a sees b's failover disabled" wait_for 3 bash -c \
+	"$TWINCTL -s $WORK/a/twind.sock status --raw | grep -q '^peer.failover_enabled=false'"
+links "$NS_A" down
+sleep 2
+check "a dies: b stays Standby (failover disabled)" state_is b "$NS_B" Standby
+check "...no failover IP on b" no_vip "$NS_B"
+check "...and b says why" bash -c "$TWINCTL -s $WORK/b/twind.sock status | grep -q 'failover disabled'"
+out=$(ctl b "$NS_B" failover enable 2>&1)
+check "failover enable on b: $out" grep -qi "enabled" <<<"$out"
+check "...then b takes over (the peer is still dead)" wait_for "$WAIT" state_is b "$NS_B" Active
+links "$NS_A" up
+check "a returns and yields" wait_for "$WAIT" state_is a "$NS_A" Standby
+
+# --- health: Inactive, then Idle (auto-failback off), then restored
+touch "$WORK/a/sick"
+check "a's health fails: Inactive" wait_for "$WAIT" state_is a "$NS_A" Inactive
+out=$(ctl a "$NS_A" takeover 2>&1)
+check "an unhealthy node refuses takeover: $out" grep -qi "not healthy" <<<"$out"
+rm -f "$WORK/a/sick"
+check "health back, peer alive, auto-failback off: a Idle" wait_for "$WAIT" state_is a "$NS_A" Idle
+sleep 1
+check "an Idle node stays Idle (b keeps serving)" state_is a "$NS_A" Idle
+out=$(ctl a "$NS_A" restore 2>&1)
+check "restore: $out" grep -q "Standby" <<<"$out"
+check "a Standby after restore" state_is a "$NS_A" Standby
+check "b still Active" state_is b "$NS_B" Active
+[ "$FAIL" -gt 0 ] && dump_logs
+summary admin
