@@ -345,7 +345,7 @@ static void test_file(void)
 	CHECK_EQ(crontab_parse_file(path, &ct, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "/jobs:0: cannot open: No such file or directory");
 	CHECK_EQ(crontab_parse_file(dir, &ct, err, sizeof(err)), -1);
-	CHECK_CONTAINS(err, ":0: not a regular file");
+	CHECK_CONTAINS(err, ":0: is a directory");
 	f = fopen(path, "w");
 	if (f) {
 		fputs("@hourly a\n*/2 * * * * b\n0 0 1 1 * c d\n", f);
