@@ -13,7 +13,9 @@ cd "$(dirname "$0")/../.."
 # target -> the userland sources it needs (add a line per new harness)
 declare -A SOURCES=(
 	[hb_decode]="userland/lib/hb_wire.c"
-	[config]="userland/lib/config.c"
+	[config]="userland/lib/config.c userland/lib/text_file.c"
+	[ctl]="userland/lib/ctl_proto.c"
+	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 )
 # target -> extra link flags
 declare -A LIBS=(

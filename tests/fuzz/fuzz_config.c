@@ -23,8 +23,15 @@ static int terminated(const char *s, size_t size)
 static void check_config(const struct twin_config *c)
 {
 	must(terminated(c->node_name, sizeof(c->node_name)) && c->node_name[0]);
-	must(c->node_id && c->peer_id && c->node_id != c->peer_id);
-	must(c->cluster_id != 0);
+	/* the pair keys: all of them (static pair) or none (paired later) */
+	if (c->static_pair) {
+		must(c->node_id && c->peer_id && c->node_id != c->peer_id);
+		must(c->cluster_id != 0);
+		must(c->n_vips >= 1);
+		must(c->key_file[0] == '/');
+	} else {
+		must(!c->node_id && !c->peer_id && !c->cluster_id && c->n_vips == 0 && !c->key_file[0]);
+	}
 	must(c->priority >= 1);
 	must(strlen(c->hb_interface) >= 1 && strlen(c->hb_interface) <= 15);
 	must(strlen(c->lan_interface) >= 1 && strlen(c->lan_interface) <= 15);
@@ -32,7 +39,7 @@ static void check_config(const struct twin_config *c)
 	must(c->hb_interval_us >= 1000 && c->hb_interval_us <= 10000000);
 	must(c->hb_misses >= 2 && c->hb_misses <= 1000);
 	must((uint64_t)c->hb_interval_us * c->hb_misses <= 60000000ULL);
-	must(c->n_vips >= 1 && c->n_vips <= CFG_MAX_VIPS);
+	must(c->n_vips <= CFG_MAX_VIPS);
 	for (size_t i = 0; i < c->n_vips; i++) {
 		must(c->vips[i].prefix >= 1 && c->vips[i].prefix <= 32);
 		must(strlen(c->vips[i].dev) >= 1 && strlen(c->vips[i].dev) <= 15);
@@ -47,7 +54,7 @@ static void check_config(const struct twin_config *c)
 	must(c->n_allow_ports <= CFG_MAX_PORTS);
 	for (size_t i = 0; i < c->n_allow_ports; i++)
 		must(c->allow_ports[i] != 0);
-	must(c->key_file[0] == '/' && terminated(c->key_file, sizeof(c->key_file)));
+	must(terminated(c->key_file, sizeof(c->key_file)));
 	must(c->state_dir[0] == '/' && c->control_socket[0] == '/');
 	must(strlen(c->control_socket) <= 107);
 	must(terminated(c->control_group, sizeof(c->control_group)));

@@ -50,8 +50,8 @@ int text_file_read(const char *path, size_t max, char **out, size_t *len, char *
 	else if (!S_ISREG(st.st_mode))
 		snprintf(err, errlen, "%s:0: not a regular file", path);
 	else if ((size_t)st.st_size > max)
-		snprintf(err, errlen, "%s:0: file too large (%lld bytes, max %zu)", path, (long long)st.st_size,
-			 max);
+		snprintf(err, errlen, "%s:0: file too large (%lld bytes, max %zu)", path,
+			 (long long)st.st_size, max);
 	else if (!(buf = malloc(max + 1))) /* one more: notice a file that grew since fstat */
 		snprintf(err, errlen, "%s:0: out of memory", path);
 	else if (read_all(fd, path, max, buf, len, err, errlen) == 0)
