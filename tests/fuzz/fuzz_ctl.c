@@ -14,9 +14,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char err[256], line[CTL_LINE_MAX + 8];
 
 	if (ctl_req_parse(&req, (const char *)data, size, err, sizeof(err)) == 0) {
-		int n = ctl_req_format(line, sizeof(line), req.argc, (const char *const *)req.argv, err, sizeof(err));
+		int n = ctl_req_format(line, sizeof(line), req.argc, (const char *const *)req.argv, err,
+				       sizeof(err));
 		if (n >= 0) {
-			if (ctl_req_parse(&again, line, (size_t)n, err, sizeof(err)) != 0 || again.argc != req.argc)
+			if (ctl_req_parse(&again, line, (size_t)n, err, sizeof(err)) != 0 ||
+			    again.argc != req.argc)
 				abort();
 			for (int i = 0; i < req.argc; i++)
 				if (strcmp(req.argv[i], again.argv[i]))
