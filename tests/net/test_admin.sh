@@ -45,5 +45,17 @@ out=$(ctl a "$NS_A" restore 2>&1)
 check "restore: $out" grep -q "Standby" <<<"$out"
 check "a Standby after restore" state_is a "$NS_A" Standby
 check "b still Active" state_is b "$NS_B" Active
+
+# --- the failover IP is in use by another host: no claim, an alarm; claimed
+# once that host lets go
+in_ns "$NS_R" ip addr add $VIP/24 dev eth0
+links "$NS_B" down
+sleep 2
+check "b dies while a rogue holds the failover IP: a does not claim it" bash -c \
+	"$(declare -f in_ns has_vip no_vip); VIP=$VIP; ! has_vip $NS_A"
+check "...and a raises the alarm" bash -c "$TWINCTL -s $WORK/a/twind.sock status | grep -q 'answered by'"
+in_ns "$NS_R" ip addr del $VIP/24 dev eth0
+check "the rogue lets go: a claims it (retry)" wait_for "$WAIT" state_is a "$NS_A" Active
+check "...failover IP on a" has_vip "$NS_A"
 [ "$FAIL" -gt 0 ] && dump_logs
 summary admin
