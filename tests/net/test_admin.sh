@@ -9,7 +9,8 @@ pair_setup
 for n in a b; do
 	write_conf $n "$([ $n = a ] && echo 1 || echo 2)" "$([ $n = a ] && echo 2 || echo 1)" \
 		"$([ $n = a ] && echo $IP_B || echo $IP_A)" "$([ $n = a ] && echo 150 || echo 100)" \
-		"health_command \"test ! -e $WORK/$n/sick\"" "health_interval 100ms" "health_fall 1" "health_rise 1"
+		"health_command \"test ! -e $WORK/$n/sick\"" "health_interval 100ms" "health_fall 1" "health_rise 1" \
+		"reboot_command \"touch $WORK/$n/rebooted\"" "shutdown_command \"touch $WORK/$n/powered-off\""
 	start_node $n "$([ $n = a ] && echo "$NS_A" || echo "$NS_B")"
 done
 WAIT=6
@@ -57,5 +58,17 @@ check "...and a raises the alarm" bash -c "$TWINCTL -s $WORK/a/twind.sock status
 in_ns "$NS_R" ip addr del $VIP/24 dev eth0
 check "the rogue lets go: a claims it (retry)" wait_for "$WAIT" state_is a "$NS_A" Active
 check "...failover IP on a" has_vip "$NS_A"
+links "$NS_B" up
+check "b returns and yields" wait_for "$WAIT" state_is b "$NS_B" Standby
+
+# --- reboot / shutdown, here and on the peer (harmless commands configured)
+out=$(ctl a "$NS_A" reboot </dev/null 2>&1)
+check "reboot without a terminal or --yes is refused: $out" bash -c "grep -q -- '--yes' <<<'$out' && [ ! -e $WORK/a/rebooted ]"
+out=$(ctl a "$NS_A" shutdown --peer --yes 2>&1)
+check "shutdown --peer runs the peer's shutdown_command: $out" wait_for 3 test -e "$WORK/b/powered-off"
+check "...and not ours" test ! -e "$WORK/a/powered-off"
+out=$(ctl a "$NS_A" reboot --yes 2>&1)
+check "reboot runs our reboot_command: $out" wait_for 3 test -e "$WORK/a/rebooted"
+check "the active hands over before its reboot: b Active" wait_for "$WAIT" state_is b "$NS_B" Active
 [ "$FAIL" -gt 0 ] && dump_logs
 summary admin

@@ -588,6 +588,8 @@ static const char *const all_keys[] = {
     "notify_stop",
     "notify",
     "notify_timeout",
+    "reboot_command",
+    "shutdown_command",
     "active_jobs",
     "active_jobs_timeout",
     "sync_dir",

@@ -97,6 +97,8 @@ static const struct key_def keys[] = {
     {"notify_stop", K_CMD, FLD(notify_stop), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify", K_CMD, FLD(notify), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_timeout", K_DUR, FLD(notify_timeout_ms), MS(100), SEC(3600), 1000, 0},
+    {"reboot_command", K_CMD, FLD(reboot_command), 1, CFG_CMD_MAX - 1, 0, 0},
+    {"shutdown_command", K_CMD, FLD(shutdown_command), 1, CFG_CMD_MAX - 1, 0, 0},
     {"active_jobs", K_PATH, FLD(active_jobs), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
     {"active_jobs_timeout", K_DUR, FLD(active_jobs_timeout_ms), 0, SEC(86400), 1000, 0},
     {"allow_port", K_PORT, FLD(allow_ports), 1, CFG_MAX_PORTS, 0, 0},
@@ -733,6 +735,8 @@ void config_defaults(struct twin_config *cfg)
 	cfg->health_fall = 2;
 	cfg->health_rise = 2;
 	cfg->notify_timeout_ms = 5000;
+	strcpy(cfg->reboot_command, "/sbin/reboot");
+	strcpy(cfg->shutdown_command, "/sbin/poweroff");
 	cfg->active_jobs_timeout_ms = 0;
 	cfg->hb_rate_limit = 2000;
 	strcpy(cfg->state_dir, "/var/lib/twin");

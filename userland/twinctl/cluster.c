@@ -15,7 +15,7 @@
 #define OP_WAIT_MS 45000 /* a pairing session is at most 30 s on the peer */
 
 /* Send a request whose outcome arrives later, then poll "cluster result". */
-static int run_op(const struct twinctl *t, int argc, const char *const argv[], struct ctl_reply *out)
+int twinctl_run_op(const struct twinctl *t, int argc, const char *const argv[], struct ctl_reply *out)
 {
 	const char *res[] = {"cluster", "result"};
 	struct ctl_reply rep;
@@ -37,7 +37,7 @@ static int run_op(const struct twinctl *t, int argc, const char *const argv[], s
 }
 
 /* The outcome of an operation: message, exit code. */
-static int outcome(const struct ctl_reply *rep)
+int twinctl_outcome(const struct ctl_reply *rep)
 {
 	long long rc = -1;
 	const char *msg = ctl_get(rep, "message");
@@ -116,14 +116,14 @@ static int create(const struct twinctl *t, int argc, char **argv)
 	if (!peer || !vip)
 		return twinctl_usage_error("cluster create", "needs --peer IP and --failover-ip IP/PREFIX");
 	const char *probe[] = {"cluster", "probe", peer};
-	int rc = run_op(t, 3, probe, &rep);
+	int rc = twinctl_run_op(t, 3, probe, &rep);
 	if (rc)
 		return rc;
 	const char *got = ctl_get(&rep, "peer.fingerprint");
 	long long clustered = 0;
 	ctl_get_ll(&rep, "peer.clustered", &clustered);
 	if (!got) {
-		rc = outcome(&rep);
+		rc = twinctl_outcome(&rep);
 		ctl_reply_free(&rep);
 		return rc ? rc : EXIT_ERROR;
 	}
@@ -150,11 +150,11 @@ static int create(const struct twinctl *t, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	const char *req[] = {"cluster", "create", peer, fp, vip, pw};
-	rc = run_op(t, 6, req, &rep);
+	rc = twinctl_run_op(t, 6, req, &rep);
 	explicit_bzero(pw, sizeof(pw));
 	if (rc)
 		return rc;
-	rc = outcome(&rep);
+	rc = twinctl_outcome(&rep);
 	ctl_reply_free(&rep);
 	return rc;
 }
@@ -163,11 +163,11 @@ static int dissolve(const struct twinctl *t)
 {
 	const char *req[] = {"cluster", "dissolve"};
 	struct ctl_reply rep;
-	int rc = run_op(t, 2, req, &rep);
+	int rc = twinctl_run_op(t, 2, req, &rep);
 
 	if (rc)
 		return rc;
-	rc = outcome(&rep);
+	rc = twinctl_outcome(&rep);
 	ctl_reply_free(&rep);
 	if (rc == 0)
 		printf("Both nodes now run on their own with the same data. Keep only ONE of them sending:\n"
@@ -185,14 +185,14 @@ int cmd_cluster(const struct twinctl *t, int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "probe")) {
 		const char *req[] = {"cluster", "probe", argv[2]};
 		struct ctl_reply rep;
-		int rc = run_op(t, 3, req, &rep);
+		int rc = twinctl_run_op(t, 3, req, &rep);
 		if (rc)
 			return rc;
 		const char *fp = ctl_get(&rep, "peer.fingerprint");
 		if (fp)
 			printf("peer %s: key %s, %s\n", argv[2], fp,
 			       ctl_get_bool(&rep, "peer.clustered") == 1 ? "already paired" : "not paired");
-		rc = fp ? 0 : outcome(&rep);
+		rc = fp ? 0 : twinctl_outcome(&rep);
 		ctl_reply_free(&rep);
 		return rc;
 	}

@@ -21,6 +21,8 @@ static const struct {
     {"takeover", cmd_takeover, "[--force]", "make this node Active (handover from the peer)"},
     {"release", cmd_release, "", "hand Active over to the peer"},
     {"cluster", cmd_cluster, "create|dissolve|probe ...", "pair this node with a peer, or undo it"},
+    {"reboot", cmd_power, "[--peer] [--yes]", "reboot this node (or the peer); the active hands over first"},
+    {"shutdown", cmd_power, "[--peer] [--yes]", "power off this node (or the peer)"},
     {"password", cmd_password, "set", "set this node's admin password (asked for by cluster create)"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

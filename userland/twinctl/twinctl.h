@@ -28,6 +28,13 @@ int cmd_restore(const struct twinctl *t, int argc, char **argv);
 int cmd_takeover(const struct twinctl *t, int argc, char **argv);
 int cmd_release(const struct twinctl *t, int argc, char **argv);
 int cmd_cluster(const struct twinctl *t, int argc, char **argv);
+int cmd_power(const struct twinctl *t, int argc, char **argv);
+
+/* A request whose outcome comes later ("cluster ..."): send it, then poll
+ * "cluster result" until done; rep holds the outcome. */
+int twinctl_run_op(const struct twinctl *t, int argc, const char *const argv[], struct ctl_reply *out);
+/* Print an outcome's message; 0 if it succeeded, else EXIT_ERROR. */
+int twinctl_outcome(const struct ctl_reply *rep);
 int cmd_password(const struct twinctl *t, int argc, char **argv);
 
 /* Send argv as one request and parse the answer. Prints the problem on

@@ -24,6 +24,7 @@
 #include "pairing.h"
 #include "passwd.h"
 #include "peerlink.h"
+#include "power.h"
 #include "rng.h"
 
 #define REEXEC_DELAY_MS 1000 /* the peer gets its answer before we restart */
@@ -83,6 +84,20 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 
 	if (pairing_handle(c->pairing, who, argc, argv, resp))
 		return;
+	/* the peer's admin asks for our reboot or shutdown: only over the
+	 * channel keyed with the cluster key */
+	if (!strcmp(argv[0], "node-power") && argc == 2 && who->mode == TLS_CHAN_CLUSTER &&
+	    power_command(&c->d->cfg, argv[1])) {
+		char err[256];
+		log_warn("peer %s asks for this node's %s", who->addr, argv[1]);
+		if (c->d->fsm.state == NS_ACTIVE)
+			act_event(c->d, FE_ADMIN_RELEASE);
+		if (power_run(power_command(&c->d->cfg, argv[1]), err, sizeof(err)) < 0)
+			ctl_resp_err(resp, "%s: %s", argv[1], err);
+		else
+			ctl_resp_kv(resp, "message", "%s of %s started", argv[1], c->d->cfg.node_name);
+		return;
+	}
 	ctl_resp_err(resp, "unknown request '%s'", argv[0]);
 }
 
@@ -271,6 +286,15 @@ static void op_result(struct cluster *c, struct ctl_resp *r)
 	}
 }
 
+static void power_reply(void *ctx, int status, const struct ctl_reply *rep, const char *err,
+			const uint8_t peer_fp[ID_FP_LEN])
+{
+	struct cluster *c = ctx;
+	const char *msg = status == PEERLINK_OK ? (rep->ok ? ctl_get(rep, "message") : rep->message) : err;
+
+	on_done(c, status == PEERLINK_OK && rep->ok ? 0 : -1, msg ? msg : "", NULL);
+}
+
 /* Local (twinctl) requests: "cluster probe|create|dissolve|result" and
  * "password set". Long operations answer at once and report through
  * "cluster result". Returns 1 if handled. */
@@ -319,6 +343,26 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 			ctl_resp_err(r, "%s", err);
 		}
 		explicit_bzero(argv[5], strlen(argv[5]));
+	} else if (!strcmp(argv[1], "peer-power") && argc == 3) {
+		/* twinctl reboot|shutdown --peer */
+		const char *req[] = {"node-power", argv[2]};
+		char id[32];
+		struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
+					    .port = port,
+					    .mode = TLS_CHAN_CLUSTER,
+					    .key = d->key.bytes,
+					    .key_len = d->key.len,
+					    .cluster_id = id};
+		snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
+		if (c->mode == CLUSTER_STANDALONE)
+			ctl_resp_err(r, "this node has no peer");
+		else if (!power_command(&d->cfg, argv[2]))
+			ctl_resp_err(r, "usage: cluster peer-power reboot|shutdown");
+		else if (op_start(c, argv[2], r) == 0 &&
+			 !peerlink_call_start(c->pl, &t, 2, req, power_reply, c, err, sizeof(err))) {
+			c->op_running = 0;
+			ctl_resp_err(r, "%s", err);
+		}
 	} else if (!strcmp(argv[1], "dissolve") && argc == 2) {
 		if (c->mode == CLUSTER_STATIC)
 			ctl_resp_err(r, "this node's pair is set up in %s; dissolve it there",

@@ -12,6 +12,7 @@
 #include "fence_loader.h"
 #include "hb_xdp_loader.h"
 #include "log.h"
+#include "power.h"
 
 static const char *role_of(int state, int holds)
 {
@@ -270,6 +271,21 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 			    d->takeover_until_ns
 				? "handover requested: the peer releases, then this node takes over"
 				: "taking over");
+		return;
+	}
+	if (!strcmp(argv[0], "power") && argc == 2 && power_command(&d->cfg, argv[1])) {
+		char err[256];
+		/* an Active node hands over first; the reboot's SIGTERM then
+		 * finds nothing to release */
+		log_warn("admin: %s of this node (%s)", argv[1], power_command(&d->cfg, argv[1]));
+		if (d->fsm.state == NS_ACTIVE)
+			act_event(d, FE_ADMIN_RELEASE);
+		if (power_run(power_command(&d->cfg, argv[1]), err, sizeof(err)) < 0) {
+			ctl_resp_err(r, "%s: %s", argv[1], err);
+			return;
+		}
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "message", "%s of %s started", argv[1], d->cfg.node_name);
 		return;
 	}
 	if (!strcmp(argv[0], "release") && argc == 1) {
