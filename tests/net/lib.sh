@@ -132,15 +132,20 @@ start_node() {
 	disown $! # no job-control noise when the test kills it
 }
 
+# the "service" on each node: answers the client on the failover IP
+start_responders() {
+	in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
+	disown $!
+	in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
+	disown $!
+}
+
 pair_start() {
 	write_conf a 1 2 $IP_B 150 "$@"
 	write_conf b 2 1 $IP_A 100 "$@"
 	start_node a "$NS_A"
 	start_node b "$NS_B"
-	in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
-	disown $!
-	in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
-	disown $!
+	start_responders
 }
 
 ctl() { # ctl NODE NS args...

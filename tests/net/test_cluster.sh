@@ -25,10 +25,7 @@ conf a 150
 conf b 100
 start_node a "$NS_A"
 start_node b "$NS_B"
-in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
-disown $!
-in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
-disown $!
+start_responders
 
 check "a starts standalone" wait_for 5 state_is a "$NS_A" Standalone
 check "b starts standalone" wait_for 5 state_is b "$NS_B" Standalone

@@ -29,10 +29,7 @@ write_conf a 1 2 $IP_B 150 "$(extra a)"
 write_conf b 2 1 $IP_A 100 "$(extra b)"
 start_node a "$NS_A"
 start_node b "$NS_B"
-in_ns "$NS_A" "$TOOLS/responder" -p $PORT -n a >/dev/null 2>&1 &
-disown $!
-in_ns "$NS_B" "$TOOLS/responder" -p $PORT -n b >/dev/null 2>&1 &
-disown $!
+start_responders
 
 WAIT=6
 fresh() { # fresh NODE: its job wrote within the last 0.5 s

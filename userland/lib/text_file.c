@@ -65,3 +65,15 @@ int text_file_read(const char *path, size_t max, char **out, size_t *len, char *
 	*out = buf;
 	return 0;
 }
+
+int text_verror(char *err, size_t errlen, const char *name, unsigned line, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (!err || !errlen)
+		return -1;
+	n = snprintf(err, errlen, "%s:%u: ", name, line);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	return -1;
+}
