@@ -9,6 +9,7 @@
 #include "arp.h"
 #include "daemon.h"
 #include "fence_loader.h"
+#include "cluster.h"
 #include "jobs.h"
 #include "log.h"
 #include "notify.h"
@@ -23,6 +24,7 @@ void alarm_set(struct twind *d, const char *text)
 		if (!strcmp(d->alarms[i], text))
 			return;
 	log_warn("ALARM: %s", text);
+	cluster_event(d, "alarm", "raised: %s", text);
 	if (d->n_alarms == MAX_ALARMS) /* keep the newest */
 		memmove(d->alarms[0], d->alarms[1], sizeof(d->alarms[0]) * (MAX_ALARMS - 1)), d->n_alarms--;
 	snprintf(d->alarms[d->n_alarms++], sizeof(d->alarms[0]), "%s", text);
@@ -35,6 +37,7 @@ void alarm_clear(struct twind *d, const char *prefix)
 	for (unsigned i = 0; i < d->n_alarms;) {
 		if (!strncmp(d->alarms[i], prefix, n)) {
 			log_info("alarm cleared: %s", d->alarms[i]);
+			cluster_event(d, "alarm", "cleared: %s", d->alarms[i]);
 			memmove(d->alarms[i], d->alarms[i + 1], sizeof(d->alarms[0]) * (d->n_alarms - i - 1));
 			d->n_alarms--;
 		} else {
@@ -160,6 +163,8 @@ static void apply(struct twind *d, struct fsm_result r)
 			notify_state(d->notify, r.from, r.to, r.reason, d->fsm.epoch);
 		if (d->jobs)
 			jobs_set_active(d->jobs, r.to == NS_ACTIVE);
+		cluster_event(d, "state", "%s -> %s: %s", node_state_name(r.from), node_state_name(r.to),
+			      r.reason);
 	}
 	if (r.actions & FA_ALARM)
 		alarm_set(d, r.reason);

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@
 #include "log.h"
 #include "pairing.h"
 #include "passwd.h"
+#include "evqueue.h"
 #include "peerlink.h"
 #include "power.h"
+#include <mbedtls/base64.h>
 #include "rng.h"
 
 #define REEXEC_DELAY_MS 1000 /* the peer gets its answer before we restart */
@@ -45,7 +48,20 @@ struct cluster {
 	char op_msg[256];
 	struct pairing_probe op_probe;
 	int op_have_probe;
+	/* events for the peer (docs/SYNC_AND_EVENTS.md): queued on disk,
+	 * flushed in order while it is reachable, acknowledged cumulatively */
+	struct evq *evq;
+	struct evq_rx *evq_rx;
+	struct peerlink_call *flush;
+	uint64_t flushed, received;
+	char peer_events[8][160]; /* the last events received, for status */
+	unsigned n_peer_events;
 };
+
+/* A batch travels as one base64 argument of "events-push": the request
+ * line carries at most CTL_LINE_MAX bytes. */
+#define EV_B64_MAX (CTL_LINE_MAX - 64)
+#define EV_BATCH   16
 
 static uint64_t now_ms(void)
 {
@@ -76,6 +92,124 @@ static void on_done(void *ctx, int rc, const char *msg, const struct pairing_pro
 	log_info("cluster %s: %s", c->op_name, c->op_msg[0] ? c->op_msg : rc ? "failed" : "done");
 }
 
+/* Peer side of the event queue: apply each event once, in order. */
+static void events_receive(struct cluster *c, const char *b64, struct ctl_resp *resp)
+{
+	static unsigned char text[EV_B64_MAX];
+	static struct evq_batch batch;
+	size_t n = 0;
+	char err[256];
+	struct ctl_reply rep;
+	uint64_t upto = 0;
+
+	memcpy(text, "ok\n", 3);
+	if (mbedtls_base64_decode(text + 3, sizeof(text) - 4, &n, (const unsigned char *)b64, strlen(b64)) !=
+	    0) {
+		ctl_resp_err(resp, "events-push: not base64");
+		return;
+	}
+	if (ctl_reply_parse(&rep, (const char *)text, n + 3, err, sizeof(err)) < 0 ||
+	    evq_decode_batch(&rep, &batch, err, sizeof(err)) < 0) {
+		ctl_reply_free(&rep);
+		ctl_resp_err(resp, "events-push: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < batch.n; i++) {
+		const struct evq_event *e = &batch.ev[i];
+		upto = e->id;
+		/* the configured peer id, never an id a message claims */
+		if (!evq_rx_accept(c->evq_rx, c->d->cfg.peer_id, batch.gen, e->id))
+			continue; /* a resend after a lost ack: already applied */
+		log_info("peer event #%llu %s: %s", (unsigned long long)e->id, e->kind, e->text);
+		snprintf(c->peer_events[c->n_peer_events++ % 8], sizeof(c->peer_events[0]),
+			 "#%llu %lld %s %s", (unsigned long long)e->id, (long long)e->time_ms, e->kind,
+			 e->text);
+		c->received++;
+	}
+	ctl_reply_free(&rep);
+	/* applied before acknowledged: a crash in between re-applies, never loses */
+	if (evq_rx_commit(c->evq_rx, err, sizeof(err)) < 0) {
+		ctl_resp_err(resp, "events-push: %s", err);
+		return;
+	}
+	evq_encode_ack(resp, batch.gen, upto);
+}
+
+static void flushed_cb(void *ctx, int status, const struct ctl_reply *rep, const char *err,
+		       const uint8_t peer_fp[ID_FP_LEN])
+{
+	struct cluster *c = ctx;
+	uint64_t gen, upto;
+	char e[256];
+
+	c->flush = NULL;
+	if (status != PEERLINK_OK || !rep->ok) {
+		log_debug("event flush: %s", status == PEERLINK_OK ? rep->message : err);
+		return;
+	}
+	if (evq_decode_ack(rep, &gen, &upto, e, sizeof(e)) < 0 || gen != evq_gen(c->evq))
+		return;
+	if (evq_ack(c->evq, upto, e, sizeof(e)) < 0)
+		log_err("event queue: %s", e);
+	c->flushed = upto;
+}
+
+/* While the peer is alive, send the oldest pending events. */
+static void events_flush(struct cluster *c)
+{
+	const struct evq_event *ev[EV_BATCH];
+	static unsigned char b64[EV_B64_MAX + 1];
+	struct twind *d = c->d;
+	size_t n, len = 0;
+	char err[256], id[32];
+
+	if (!c->evq || c->flush || !d->peer.alive || !(n = evq_pending(c->evq, 0, ev, EV_BATCH)))
+		return;
+	for (; n > 0; n--) { /* as many as fit in one request line */
+		struct ctl_resp r;
+		size_t tl;
+		ctl_resp_init(&r);
+		evq_encode_batch(&r, evq_gen(c->evq), evq_dropped(c->evq), ev, n);
+		const char *text = ctl_resp_data(&r, &tl);
+		/* the body without its status line */
+		const char *body = strchr(text, '\n');
+		body = body ? body + 1 : text + tl;
+		int ok = mbedtls_base64_encode(b64, sizeof(b64), &len, (const unsigned char *)body,
+					       tl - (size_t)(body - text)) == 0;
+		ctl_resp_free(&r);
+		if (ok)
+			break;
+	}
+	if (!n)
+		return;
+	snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
+	struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
+				    .port = d->cfg.control_port,
+				    .mode = TLS_CHAN_CLUSTER,
+				    .key = d->key.bytes,
+				    .key_len = d->key.len,
+				    .cluster_id = id};
+	const char *req[] = {"events-push", (const char *)b64};
+	c->flush = peerlink_call_start(c->pl, &t, 2, req, flushed_cb, c, err, sizeof(err));
+	if (!c->flush)
+		log_debug("event flush: %s", err);
+}
+
+void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)
+{
+	struct cluster *c = d->cluster;
+	char text[EVQ_TEXT_MAX], err[256];
+	va_list ap;
+
+	if (!c || !c->evq)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (!evq_push(c->evq, kind, text, err, sizeof(err)))
+		log_err("event queue: %s", err);
+}
+
 /* Requests from the peer: pairing and dissolve, so far. */
 static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv,
 			 struct ctl_resp *resp)
@@ -84,6 +218,10 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 
 	if (pairing_handle(c->pairing, who, argc, argv, resp))
 		return;
+	if (!strcmp(argv[0], "events-push") && argc == 2 && who->mode == TLS_CHAN_CLUSTER) {
+		events_receive(c, argv[1], resp);
+		return;
+	}
 	/* the peer's admin asks for our reboot or shutdown: only over the
 	 * channel keyed with the cluster key */
 	if (!strcmp(argv[0], "node-power") && argc == 2 && who->mode == TLS_CHAN_CLUSTER &&
@@ -188,6 +326,10 @@ int cluster_open(struct twind *d, char *err, size_t errlen)
 	} else {
 		c->mode = CLUSTER_STANDALONE;
 	}
+	if (c->mode != CLUSTER_STANDALONE &&
+	    (evq_open(&c->evq, d->cfg.state_dir, d->cfg.event_queue_max, err, errlen) < 0 ||
+	     evq_rx_open(&c->evq_rx, d->cfg.state_dir, err, errlen) < 0))
+		return -1;
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct itimerspec its = {.it_interval = {0, 200000000}, .it_value = {0, 200000000}};
 	if (c->tfd < 0 || timerfd_settime(c->tfd, 0, &its, NULL) < 0)
@@ -224,6 +366,7 @@ void cluster_on_timer(struct twind *d)
 		return;
 	peerlink_dispatch(c->pl, now);
 	pairing_tick(c->pairing, now);
+	events_flush(c);
 	if (c->reexec_at_ms && now >= c->reexec_at_ms) {
 		d->reexec = 1;
 		d->stop = 1;
@@ -252,6 +395,18 @@ void cluster_status(struct twind *d, struct ctl_resp *r)
 	}
 	pairing_describe(c->pairing, text, sizeof(text));
 	ctl_resp_kv(r, "cluster.state", "%s", text);
+	if (c->evq) {
+		ctl_resp_kv(r, "events.pending", "%zu", evq_count(c->evq));
+		ctl_resp_kv(r, "events.dropped", "%llu", (unsigned long long)evq_dropped(c->evq));
+		ctl_resp_kv(r, "events.last_id", "%llu", (unsigned long long)evq_last_id(c->evq));
+		ctl_resp_kv(r, "events.received", "%llu", (unsigned long long)c->received);
+		unsigned n = c->n_peer_events < 8 ? c->n_peer_events : 8;
+		for (unsigned i = 0; i < n; i++) {
+			char k[40];
+			snprintf(k, sizeof(k), "events.from_peer.%u", i);
+			ctl_resp_kv(r, k, "%s", c->peer_events[(c->n_peer_events - n + i) % 8]);
+		}
+	}
 }
 
 static int op_start(struct cluster *c, const char *name, struct ctl_resp *r)
@@ -385,6 +540,10 @@ void cluster_close(struct twind *d)
 
 	if (!c)
 		return;
+	if (c->flush)
+		peerlink_call_cancel(c->flush);
+	evq_close(c->evq);
+	evq_rx_close(c->evq_rx);
 	if (c->pairing)
 		pairing_close(c->pairing);
 	if (c->pl)

@@ -22,5 +22,9 @@ void cluster_on_timer(struct twind *d);
 /* Local requests "cluster ..." and "password set ..."; 1 if handled. */
 int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r);
 void cluster_status(struct twind *d, struct ctl_resp *r);
+/* An event for the peer (kind: state, alarm, counter): queued on disk and
+ * flushed, in order and once, while the peer is reachable. */
+void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
