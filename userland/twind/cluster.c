@@ -24,6 +24,7 @@
 #include "log.h"
 #include "pairing.h"
 #include "passwd.h"
+#include "cfgsync.h"
 #include "evqueue.h"
 #include "peerlink.h"
 #include "power.h"
@@ -56,6 +57,14 @@ struct cluster {
 	uint64_t flushed, received;
 	char peer_events[8][160]; /* the last events received, for status */
 	unsigned n_peer_events;
+	/* config sync: the active pushes the files of sync_dir to the peer */
+	struct cfgsync *sync;
+	struct peerlink_call *sync_call;
+	struct cfgsync_send send;
+	uint64_t next_scan_ms;
+	int sync_needed, peer_was_alive;
+	uint64_t sync_rounds, files_sent;
+	char sync_note[300];
 };
 
 /* A batch travels as one base64 argument of "events-push": the request
@@ -210,6 +219,190 @@ void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)
 		log_err("event queue: %s", err);
 }
 
+/* A request's body (key=value lines) parsed like a reply. */
+static int body_parse(const struct peerlink_peer *who, struct ctl_reply *rep, char *err, size_t errlen)
+{
+	char *text = malloc(who->body_len + 4);
+
+	memset(rep, 0, sizeof(*rep));
+	if (!text)
+		return snprintf(err, errlen, "out of memory"), -1;
+	memcpy(text, "ok\n", 3);
+	memcpy(text + 3, who->body, who->body_len);
+	int r = ctl_reply_parse(rep, text, who->body_len + 3, err, errlen);
+	free(text);
+	return r;
+}
+
+/* Peer side of config sync: answer an offer with what we need; apply files
+ * (each only if newer than ours, atomically). */
+static void sync_receive(struct cluster *c, const char *verb, const struct peerlink_peer *who,
+			 struct ctl_resp *resp)
+{
+	struct ctl_reply rep;
+	char err[256];
+
+	if (!c->sync) {
+		ctl_resp_err(resp, "config sync is not set up on %s (sync_dir)", c->d->cfg.node_name);
+		return;
+	}
+	log_debug("%s: %zu bytes: %.60s", verb, who->body_len, who->body);
+	if (body_parse(who, &rep, err, sizeof(err)) < 0) {
+		ctl_reply_free(&rep);
+		ctl_resp_err(resp, "%s: %s", verb, err);
+		return;
+	}
+	if (!strcmp(verb, "sync-offer")) {
+		if (cfgsync_answer_offer(c->sync, &rep, resp, err, sizeof(err)) < 0)
+			ctl_resp_err(resp, "%s", err);
+	} else {
+		struct cfgsync_result res;
+		if (cfgsync_apply(c->sync, &rep, &res, err, sizeof(err)) < 0) {
+			ctl_resp_err(resp, "%s", err);
+		} else {
+			if (res.applied || res.refused)
+				log_info(
+				    "config sync from the peer: %u file(s) applied, %u stale, %u refused%s%s",
+				    res.applied, res.stale, res.refused, res.reason[0] ? ": " : "",
+				    res.reason);
+			cfgsync_encode_result(&res, resp);
+		}
+	}
+	ctl_reply_free(&rep);
+}
+
+/* The kv lines of a built message, without its status line. */
+static const char *resp_body(struct ctl_resp *r, size_t *len)
+{
+	size_t n = 0;
+	const char *text = ctl_resp_data(r, &n), *nl = memchr(text, '\n', n);
+	const char *body = nl ? nl + 1 : text + n;
+
+	*len = n - (size_t)(body - text);
+	return body;
+}
+
+static void sync_files_cb(void *ctx, int status, const struct ctl_reply *rep, const char *err,
+			  const uint8_t peer_fp[ID_FP_LEN]);
+
+/* Send the next part of the files the peer wants, or finish. */
+static void sync_send_more(struct cluster *c)
+{
+	struct ctl_resp r;
+	char err[256];
+	size_t len = 0;
+	const char *verb[] = {"sync-files"};
+
+	ctl_resp_init(&r);
+	int more = cfgsync_send_next(c->sync, &c->send, &r, err, sizeof(err));
+	if (more == 1) {
+		const char *body = resp_body(&r, &len); /* before len is read */
+		peerlink_set_body(c->pl, body, len);
+		if (peerlink_call_next(c->sync_call, 1, verb, sync_files_cb, c, err, sizeof(err)) == 0) {
+			ctl_resp_free(&r);
+			return;
+		}
+	}
+	if (more < 0 || more == 1)
+		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s", err);
+	else
+		snprintf(c->sync_note, sizeof(c->sync_note), "in sync (%llu files sent)",
+			 (unsigned long long)c->files_sent);
+	c->sync_needed = more != 0;
+	c->sync_rounds++;
+	ctl_resp_free(&r);
+}
+
+static void sync_files_cb(void *ctx, int status, const struct ctl_reply *rep, const char *err,
+			  const uint8_t peer_fp[ID_FP_LEN])
+{
+	struct cluster *c = ctx;
+	struct cfgsync_result res;
+	char e[256];
+
+	if (status != PEERLINK_OK || !rep->ok || cfgsync_decode_result(rep, &res, e, sizeof(e)) < 0) {
+		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s",
+			 status != PEERLINK_OK ? err
+			 : !rep->ok	       ? rep->message
+					       : e);
+		c->sync_call = NULL;
+		return;
+	}
+	c->files_sent += res.applied;
+	sync_send_more(c);
+	/* after the last part the call ends with this callback */
+	if (!c->sync_needed || strncmp(c->sync_note, "sync failed", 11) == 0)
+		c->sync_call = NULL;
+}
+
+static void sync_offer_cb(void *ctx, int status, const struct ctl_reply *rep, const char *err,
+			  const uint8_t peer_fp[ID_FP_LEN])
+{
+	struct cluster *c = ctx;
+	static struct cfgsync_names want, newer;
+	char e[256];
+
+	if (status != PEERLINK_OK || !rep->ok || cfgsync_decode_wants(rep, &want, &newer, e, sizeof(e)) < 0) {
+		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s",
+			 status != PEERLINK_OK ? err
+			 : !rep->ok	       ? rep->message
+					       : e);
+		c->sync_call = NULL;
+		return;
+	}
+	if (newer.n)
+		log_info("config sync: the peer has %zu newer file(s) (e.g. %s): it keeps them", newer.n,
+			 newer.name[0]);
+	cfgsync_send_begin(&c->send, &want);
+	sync_send_more(c);
+	if (!c->sync_needed || strncmp(c->sync_note, "sync failed", 11) == 0)
+		c->sync_call = NULL;
+}
+
+/* Every 2 s: notice local edits, and offer our manifest when something
+ * changed or the peer has just come back. Normally edits are made on the
+ * active; either node offers so that after a partition (both active for a
+ * while, edits on both) the pair converges, newest version first. */
+static void sync_tick(struct cluster *c, uint64_t now)
+{
+	struct twind *d = c->d;
+	struct cfgsync_scan res;
+	struct ctl_resp r;
+	char err[256], id[32];
+	size_t len = 0;
+
+	if (!c->sync)
+		return;
+	if (d->peer.alive && !c->peer_was_alive)
+		c->sync_needed = 1;
+	c->peer_was_alive = d->peer.alive;
+	if (now < c->next_scan_ms)
+		return;
+	c->next_scan_ms = now + 2000;
+	if (cfgsync_scan(c->sync, &res, err, sizeof(err)) < 0)
+		log_err("config sync: %s", err);
+	else if (res.changed)
+		c->sync_needed = 1;
+	if (!c->sync_needed || c->sync_call || !d->peer.alive)
+		return;
+	ctl_resp_init(&r);
+	cfgsync_encode_offer(cfgsync_manifest(c->sync), &r);
+	snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
+	struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
+				    .port = d->cfg.control_port,
+				    .mode = TLS_CHAN_CLUSTER,
+				    .key = d->key.bytes,
+				    .key_len = d->key.len,
+				    .cluster_id = id};
+	const char *verb[] = {"sync-offer"};
+	const char *body = resp_body(&r, &len); /* before len is read */
+	peerlink_set_body(c->pl, body, len);
+	c->sync_call = peerlink_call_start(c->pl, &t, 1, verb, sync_offer_cb, c, err, sizeof(err));
+	if (!c->sync_call)
+		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s", err);
+	ctl_resp_free(&r);
+}
+
 /* Requests from the peer: pairing and dissolve, so far. */
 static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv,
 			 struct ctl_resp *resp)
@@ -218,6 +411,11 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 
 	if (pairing_handle(c->pairing, who, argc, argv, resp))
 		return;
+	if ((!strcmp(argv[0], "sync-offer") || !strcmp(argv[0], "sync-files")) && argc == 1 &&
+	    who->mode == TLS_CHAN_CLUSTER) {
+		sync_receive(c, argv[0], who, resp);
+		return;
+	}
 	if (!strcmp(argv[0], "events-push") && argc == 2 && who->mode == TLS_CHAN_CLUSTER) {
 		events_receive(c, argv[1], resp);
 		return;
@@ -330,6 +528,16 @@ int cluster_open(struct twind *d, char *err, size_t errlen)
 	    (evq_open(&c->evq, d->cfg.state_dir, d->cfg.event_queue_max, err, errlen) < 0 ||
 	     evq_rx_open(&c->evq_rx, d->cfg.state_dir, err, errlen) < 0))
 		return -1;
+	if (c->mode != CLUSTER_STANDALONE && d->cfg.sync_dir[0]) {
+		const char *key_name = strrchr(d->cfg.key_file, '/');
+		struct cfgsync_opts so = {
+		    .sync_dir = d->cfg.sync_dir,
+		    .state_dir = d->cfg.state_dir,
+		    .node_id = d->cfg.node_id,
+		    .deny = {key_name ? key_name + 1 : NULL, "node.key", "cluster.state", NULL}};
+		if (cfgsync_open(&c->sync, &so, err, errlen) < 0)
+			return -1;
+	}
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct itimerspec its = {.it_interval = {0, 200000000}, .it_value = {0, 200000000}};
 	if (c->tfd < 0 || timerfd_settime(c->tfd, 0, &its, NULL) < 0)
@@ -367,6 +575,7 @@ void cluster_on_timer(struct twind *d)
 	peerlink_dispatch(c->pl, now);
 	pairing_tick(c->pairing, now);
 	events_flush(c);
+	sync_tick(c, now);
 	if (c->reexec_at_ms && now >= c->reexec_at_ms) {
 		d->reexec = 1;
 		d->stop = 1;
@@ -395,6 +604,11 @@ void cluster_status(struct twind *d, struct ctl_resp *r)
 	}
 	pairing_describe(c->pairing, text, sizeof(text));
 	ctl_resp_kv(r, "cluster.state", "%s", text);
+	if (c->sync) {
+		ctl_resp_kv(r, "sync.files", "%zu", cfgsync_manifest(c->sync)->n);
+		ctl_resp_kv(r, "sync.rounds", "%llu", (unsigned long long)c->sync_rounds);
+		ctl_resp_kv(r, "sync.status", "%s", c->sync_note[0] ? c->sync_note : "idle");
+	}
 	if (c->evq) {
 		ctl_resp_kv(r, "events.pending", "%zu", evq_count(c->evq));
 		ctl_resp_kv(r, "events.dropped", "%llu", (unsigned long long)evq_dropped(c->evq));
@@ -542,6 +756,9 @@ void cluster_close(struct twind *d)
 		return;
 	if (c->flush)
 		peerlink_call_cancel(c->flush);
+	if (c->sync_call)
+		peerlink_call_cancel(c->sync_call);
+	cfgsync_close(c->sync);
 	evq_close(c->evq);
 	evq_rx_close(c->evq_rx);
 	if (c->pairing)

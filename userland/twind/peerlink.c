@@ -75,6 +75,8 @@ struct listener {
 };
 
 struct peerlink {
+	const char *next_body; /* peerlink_set_body: for the next request only */
+	size_t next_body_len;
 	int epfd, tfd;
 	struct peerlink_opts o;
 	struct listener l[PEERLINK_MAX_LISTEN];
@@ -483,6 +485,7 @@ static struct tls_chan *make_tls(struct peerlink *pl, struct peerlink_call *c, c
 /* Server: answer one request message. */
 static void serve(struct peerlink *pl, struct peerlink_call *c, const uint8_t *msg, size_t len)
 {
+	const uint8_t *line = NULL;
 	struct ctl_req *req = malloc(sizeof(*req));
 	struct ctl_resp resp;
 	char err[128];
@@ -492,14 +495,21 @@ static void serve(struct peerlink *pl, struct peerlink_call *c, const uint8_t *m
 	ctl_resp_init(&resp);
 	if (!req) {
 		resp.oom = 1;
-	} else if (len >= CTL_LINE_MAX) {
+	} else if ((line = memchr(msg, '\n', len)) ? (size_t)(line - msg) + 1 >= CTL_LINE_MAX
+						   : len >= CTL_LINE_MAX) {
 		ctl_resp_err(&resp, "request too long (max %d bytes)", CTL_LINE_MAX);
-	} else if (ctl_req_parse(req, (const char *)msg, len, err, sizeof(err))) {
+	} else if (ctl_req_parse(req, (const char *)msg, line ? (size_t)(line - msg) + 1 : len, err,
+				 sizeof(err))) {
 		ctl_resp_err(&resp, "%s", err);
 	} else {
+		/* after the line: the request's body */
+		c->who.body = line ? (const char *)line + 1 : "";
+		c->who.body_len = line ? len - (size_t)(line - msg) - 1 : 0;
 		pl->stats.served++;
 		c->served_once = 1;
 		pl->o.handler(pl->o.ctx, &c->who, req->argc, req->argv, &resp);
+		c->who.body = NULL;
+		c->who.body_len = 0;
 	}
 	if (req) {
 		mbedtls_platform_zeroize(req, sizeof(*req)); /* may hold a password */
@@ -786,9 +796,21 @@ void peerlink_dispatch(struct peerlink *pl, uint64_t now_ms)
 
 /* --- client --- */
 
+void peerlink_set_body(struct peerlink *pl, const char *body, size_t len)
+{
+	pl->next_body = body;
+	pl->next_body_len = body ? len : 0;
+}
+
 static int format_req(struct peerlink_call *c, int argc, const char *const argv[], char *err, size_t errlen)
 {
-	char *buf = malloc(PEERLINK_REQ_MAX);
+	struct peerlink *pl = c->pl;
+	const char *body = pl->next_body;
+	size_t extra = pl->next_body_len;
+
+	pl->next_body = NULL; /* for this request only, whatever happens */
+	pl->next_body_len = 0;
+	char *buf = malloc(PEERLINK_REQ_MAX + extra);
 
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
@@ -800,9 +822,11 @@ static int format_req(struct peerlink_call *c, int argc, const char *const argv[
 		free(buf);
 		return -1;
 	}
+	if (extra)
+		memcpy(buf + n, body, extra);
 	wipe_req(c);
 	c->req = buf;
-	c->req_len = (size_t)n;
+	c->req_len = (size_t)n + extra;
 	return 0;
 }
 

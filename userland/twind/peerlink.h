@@ -50,6 +50,11 @@ struct peerlink_peer {
 	char addr[INET6_ADDRSTRLEN]; /* source address of the connection, as text */
 	uint16_t port;
 	uint64_t conn_id; /* unique per accepted connection (never 0) */
+	/* what followed the request line in the message (key=value lines of a
+	 * larger request: sync offers and files), "" and 0 if nothing; valid
+	 * during the handler call */
+	const char *body;
+	size_t body_len;
 };
 
 /* Server side. Called for each request (argv[0] is the verb, argv[argc] is
@@ -105,6 +110,11 @@ struct peerlink_target {
 	size_t key_len;
 	const char *cluster_id;
 };
+
+/* A request line with a body (key=value lines, up to the 1 MiB message
+ * limit): peerlink_call_start/next then send body after the line. Set it
+ * before each call; NULL for none. */
+void peerlink_set_body(struct peerlink *pl, const char *body, size_t len);
 
 struct peerlink_stats {
 	uint64_t accepted, served, busy, handshake_failed, timeouts, io_errors;
