@@ -113,6 +113,15 @@ ctl a "$NS_A" failover disable >/dev/null
 out=$(ctl a "$NS_A" takeover 2>&1)
 check "takeover with failover disabled is refused: $out" grep -q "failover is disabled" <<<"$out"
 ctl a "$NS_A" failover enable >/dev/null
+# ...and back: a takes over from b
+in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 3 >"$WORK/probe4.out" 2>&1 &
+probe=$!
+sleep 1
+out=$(ctl a "$NS_A" takeover 2>&1)
+check "takeover back on a: $(tr '\n' ' ' <<<"$out")" grep -q "this node is Active" <<<"$out"
+check "takeover back: b is Standby" wait_for 3 state_is b "$NS_B" Standby
+wait $probe
+check "takeover back: client switched b -> a ($(head -1 "$WORK/probe4.out"))" grep -q 'first=b last=a' "$WORK/probe4.out"
 
 [ "$FAIL" -gt 0 ] && dump_logs
 summary pair

@@ -8,6 +8,7 @@
 #include "pairing.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -32,6 +33,18 @@
 #define PW_FILE_MAX  4096
 
 enum init_state { I_IDLE, I_PROBING, I_CREATING, I_UNRESOLVED, I_DISSOLVING };
+
+/* Crash tests (tests/net/test_crash.sh) kill the daemon between the writes
+ * of a pairing: TWIN_CRASH_AT names the point. Never set in production. */
+static void crash_point(const char *name)
+{
+	const char *at = getenv("TWIN_CRASH_AT");
+
+	if (at && !strcmp(at, name)) {
+		log_warn("TWIN_CRASH_AT=%s: killing this daemon now", name);
+		raise(SIGKILL);
+	}
+}
 
 struct pairing {
 	struct pairing_opts o;
@@ -432,6 +445,7 @@ static void pair_commit(struct pairing *p, const struct peerlink_peer *who, int 
 		ctl_resp_err(resp, "cannot commit on peer: %s", err);
 		return;
 	}
+	crash_point("b-after-commit");
 	log_info("pairing: joined cluster %s as node %u with %s", want, p->prop.node_id, who->addr);
 	if (become_clustered(p, &p->prop, err, sizeof(err)))
 		log_err("pairing: committed, but the control port stays in pairing mode: %s", err);
@@ -661,6 +675,7 @@ static void commit_cb(void *ctx, int status, const struct ctl_reply *rep, const 
 		create_failed(p, "pairing with %s failed: %s; nothing was changed", p->host, rep->message);
 		return;
 	}
+	crash_point("a-before-rename");
 	if (commit_local(p, e, sizeof(e))) {
 		unresolved(p, e); /* B committed: the resolution will rename later */
 		return;
@@ -691,6 +706,7 @@ static void propose_cb(void *ctx, int status, const struct ctl_reply *rep, const
 		create_failed(p, "pairing with %s failed: %s; nothing was changed", p->host, e);
 		return;
 	}
+	crash_point("a-after-pending");
 	snprintf(id, sizeof(id), "%08" PRIx32, p->pend.cluster_id);
 	const char *argv[] = {"pair-commit", id};
 	if (peerlink_call_next(p->call, 2, argv, commit_cb, p, e, sizeof(e))) {
