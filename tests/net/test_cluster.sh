@@ -74,7 +74,12 @@ out=$(ctl a "$NS_A" cluster dissolve 2>&1)
 check "dissolve: $(head -1 <<<"$out")" grep -q "Keep only ONE" <<<"$out"
 check "cluster.state removed on both" wait_for 5 bash -c \
 	"[ ! -e $WORK/a/state/cluster.state ] && [ ! -e $WORK/b/state/cluster.state ]"
+check "dissolve says who keeps the failover IP: $(grep -o 'a keeps[^;]*' <<<"$out")" grep -q "a keeps serving the failover IP $VIP" <<<"$out"
 check "a standalone again" wait_for 10 state_is a "$NS_A" Standalone
 check "b standalone again" wait_for 10 state_is b "$NS_B" Standalone
+check "a, Active at the dissolve, keeps the failover IP" has_vip "$NS_A"
+check "b does not" no_vip "$NS_B"
+out=$(in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 1)
+check "the client is still served by a ($out)" grep -q 'first=a last=a' <<<"$out"
 [ "$FAIL" -gt 0 ] && dump_logs
 summary cluster

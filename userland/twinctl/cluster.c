@@ -171,8 +171,8 @@ static int dissolve(const struct twinctl *t)
 	ctl_reply_free(&rep);
 	if (rc == 0)
 		printf("Both nodes now run on their own with the same data. Keep only ONE of them sending:\n"
-		       "queued mail on both would go out twice. Neither node answers for the failover IP\n"
-		       "any more: give it as a fixed address to the node that keeps serving.\n");
+		       "queued mail on both would go out twice. The failover IP stays with the node that\n"
+		       "was Active (above); the other no longer answers for it.\n");
 	return rc;
 }
 

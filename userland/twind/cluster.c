@@ -18,6 +18,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "identity.h"
@@ -81,8 +82,23 @@ static void on_changed(void *ctx, const struct cluster_state *cs)
 {
 	struct cluster *c = ctx;
 
+	char path[CFG_PATH_MAX + 32], err[256], vip[40];
+	struct twind *d = c->d;
+
 	if (c->opening)
 		return;
+	snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STANDALONE_VIP_FILE);
+	if (!cs && d->holds_vip) {
+		/* dissolved while serving: this node keeps the failover IP */
+		int n = snprintf(vip, sizeof(vip), "%s/%u\n", inet_ntoa(d->cfg.vips[0].addr),
+				 d->cfg.vips[0].prefix);
+		if (atomic_file_write(path, vip, (size_t)n, 0600, err, sizeof(err)) < 0)
+			log_err("%s", err);
+		else
+			d->keep_vip = 1;
+	} else if (cs) {
+		atomic_file_remove(path, err, sizeof(err)); /* a new pair brings its own */
+	}
 	log_info("cluster membership changed (%s): restarting in %d ms", cs ? "paired" : "dissolved",
 		 REEXEC_DELAY_MS);
 	c->reexec_at_ms = now_ms() + REEXEC_DELAY_MS;
@@ -95,6 +111,16 @@ static void on_done(void *ctx, int rc, const char *msg, const struct pairing_pro
 	c->op_running = 0;
 	c->op_rc = rc;
 	snprintf(c->op_msg, sizeof(c->op_msg), "%s", msg ? msg : "");
+	if (!strcmp(c->op_name, "dissolve") && rc >= 0) {
+		size_t n = strlen(c->op_msg);
+		if (c->d->keep_vip)
+			snprintf(c->op_msg + n, sizeof(c->op_msg) - n,
+				 "; %s keeps serving the failover IP %s", c->d->cfg.node_name,
+				 inet_ntoa(c->d->cfg.vips[0].addr));
+		else
+			snprintf(c->op_msg + n, sizeof(c->op_msg) - n,
+				 "; the failover IP stays with the peer, which was Active");
+	}
 	c->op_have_probe = probe != NULL;
 	if (probe)
 		c->op_probe = *probe;

@@ -10,6 +10,10 @@ struct ctl_resp;
 
 enum { CLUSTER_STANDALONE = 0, CLUSTER_STATIC = 1, CLUSTER_PAIRED = 2 };
 
+/* state_dir file naming the failover IP a node keeps after a dissolve
+ * (it was Active then): "A.B.C.D/N" */
+#define STANDALONE_VIP_FILE "standalone.vip"
+
 /* Identity, peer channel and pairing; in paired mode fills d->cfg's pair
  * keys and d->key from cluster.state. 0, or -1 with err. */
 int cluster_open(struct twind *d, char *err, size_t errlen);

@@ -69,6 +69,7 @@ struct twind {
 
 	struct cluster *cluster; /* identity, peer channel, pairing */
 	int reexec;		 /* membership changed: exec ourselves after shutdown */
+	int keep_vip;		 /* dissolved while Active: keep the failover IP across the restart */
 	struct health *health;
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */

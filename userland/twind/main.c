@@ -15,7 +15,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "arp.h"
+#include "atomic_file.h"
 #include "ctl_server.h"
 #include "daemon.h"
 #include "fence_loader.h"
@@ -156,10 +159,49 @@ static int setup_signals(struct twind *d, char *err, size_t errlen)
 
 /* Not paired yet: only the control socket and the peer channel, so that
  * `twinctl cluster create` can pair this node (or its peer can). */
+/* After a dissolve, the node that was Active goes on serving the failover
+ * IP on its own (state_dir/standalone.vip). */
+static int standalone_vip(struct twind *d, char *err, size_t errlen)
+{
+	char path[CFG_PATH_MAX + 32], *text = NULL, *slash;
+	size_t len;
+	struct cfg_vip *v = &d->cfg.vips[0];
+
+	snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STANDALONE_VIP_FILE);
+	int r = atomic_file_read(path, 64, &text, &len, NULL, err, errlen);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	text[strcspn(text, "\n")] = 0;
+	slash = strchr(text, '/');
+	if (!slash || (*slash = 0, inet_pton(AF_INET, text, &v->addr)) != 1) {
+		snprintf(err, errlen, "%s: not A.B.C.D/N", path);
+		atomic_file_free(text, len);
+		return -1;
+	}
+	v->prefix = (uint8_t)atoi(slash + 1);
+	atomic_file_free(text, len);
+	snprintf(v->dev, sizeof(v->dev), "%s", d->cfg.lan_interface);
+	d->cfg.n_vips = 1;
+	if (vip_open(&d->vip, err, errlen) < 0 || vip_add(d->vip, v, err, errlen) < 0 ||
+	    arp_open(&d->arp, d->cfg.lan_interface, err, errlen) < 0)
+		return -1;
+	d->holds_vip = 1;
+	for (uint32_t i = 0; i < d->cfg.garp_count; i++) {
+		arp_send_garp(d->arp, v->addr);
+		if (i + 1 < d->cfg.garp_count)
+			usleep(d->cfg.garp_interval_ms * 1000); /* no peer, no beats to delay */
+	}
+	log_info("standalone: serving the failover IP %s/%u kept from the dissolved pair", inet_ntoa(v->addr),
+		 v->prefix);
+	return 0;
+}
+
 static int setup_standalone(struct twind *d, char *err, size_t errlen)
 {
 	log_info("standalone: no pair configured; waiting for 'twinctl cluster create' (control port %u)",
 		 d->cfg.control_port);
+	if (standalone_vip(d, err, errlen) < 0)
+		return -1;
 	if (setup_signals(d, err, errlen) < 0 ||
 	    ctl_server_open(&d->ctl, d->cfg.control_socket, d->cfg.control_group, status_handler, d, err,
 			    errlen) < 0)
@@ -344,7 +386,7 @@ static void shutdown_daemon(struct twind *d)
 		return; /* never got as far as touching anything */
 	/* leave gracefully: drop the IP, then tell the peer we are gone so it
 	 * takes over now instead of after the detection time */
-	if (d->vip)
+	if (d->vip && !d->keep_vip)
 		act_release_all(d, "shutdown");
 	d->fsm.state = NS_INACTIVE;
 	d->fsm.healthy = 0;

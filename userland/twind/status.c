@@ -227,6 +227,11 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		ctl_resp_kv(r, "node.state", "Standalone");
 		ctl_resp_kv(r, "node.role", "standalone");
 		ctl_resp_kv(r, "node.endpoint", "%s", lan_address(d));
+		if (d->holds_vip) {
+			ctl_resp_kv(r, "vip.0.addr", "%s/%u", inet_ntoa(d->cfg.vips[0].addr),
+				    d->cfg.vips[0].prefix);
+			ctl_resp_kv(r, "vip.0.held", "true");
+		}
 		cluster_status(d, r);
 		return;
 	}
