@@ -25,7 +25,7 @@ static void test_alive_and_dead(void)
 	CHECK_EQ(p.alive, 1);
 	f = beat(10, NS_ACTIVE);
 	CHECK_EQ(peer_on_beat(&p, PATH_UDP, &f, 1000 * MS, 0),
-		 PEER_EV_PATH_UP); /* same seq, other path: ok */
+		 PEER_EV_PATH_UP | PEER_EV_STALE); /* same seq, other path: alive, nothing new */
 	/* silent 99 ms: alive; 100 ms: both paths down, dead */
 	CHECK_EQ(peer_check(&p, 1099 * MS), 0);
 	CHECK_EQ(peer_check(&p, 1100 * MS), PEER_EV_DEAD | PEER_EV_PATH_DOWN);
@@ -136,10 +136,32 @@ static void test_last_active(void)
 	CHECK_EQ(p.last_active_real_s, 7); /* a Standby beat does not move it */
 }
 
+/* a beat that arrives late on the other path keeps the peer alive there but
+ * does not roll its state back */
+static void test_stale_other_path(void)
+{
+	struct peer p;
+	struct hb_frame f;
+
+	peer_init(&p, 100 * MS);
+	f = beat(20, NS_STANDBY);
+	peer_on_beat(&p, PATH_LINK, &f, 1 * MS, 0);
+	f = beat(21, NS_ACTIVE);
+	CHECK_EQ(peer_on_beat(&p, PATH_LINK, &f, 2 * MS, 0) & PEER_EV_STALE, 0);
+	f = beat(20, NS_STANDBY); /* seq 20 again, but via UDP: first time on that path */
+	int ev = peer_on_beat(&p, PATH_UDP, &f, 3 * MS, 0);
+	CHECK(ev & PEER_EV_STALE);
+	CHECK(ev & PEER_EV_PATH_UP);
+	CHECK_EQ(p.last.state, NS_ACTIVE);
+	CHECK_EQ(p.last.seq, 21);
+	CHECK_EQ(p.path[PATH_UDP].last_rx_ns, 3 * MS);
+}
+
 TEST_MAIN("peer", {
 	test_alive_and_dead();
 	test_one_path_keeps_alive();
 	test_replay_and_loss();
 	test_rtt_and_skew();
 	test_last_active();
+	test_stale_other_path();
 })

@@ -259,6 +259,8 @@ void act_peer_beat(struct twind *d, int peer_ev)
 		alarm_clear(d, "peer dead");
 		act_event(d, FE_PEER_UP);
 	}
+	if (peer_ev & PEER_EV_STALE)
+		return; /* the peer's state is what the newer beat said */
 	act_event(d, FE_PEER_BEAT);
 	handover_if_asked(d);
 	if (d->takeover_until_ns && d->fsm.state == NS_STANDBY && !(d->peer.last.flags & HB_F_HOLDS_VIP) &&

@@ -71,6 +71,10 @@ int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, ui
 		p->alive = 1;
 		ev |= PEER_EV_UP;
 	}
+	/* each beat goes out on both paths: one that arrives late on the other
+	 * path is older news, and must not bring back a state the peer has left */
+	if (p->ever_seen && f->seq <= p->last.seq)
+		return ev | PEER_EV_STALE;
 	p->ever_seen = 1;
 	p->last = *f;
 	if (f->state == NS_ACTIVE)

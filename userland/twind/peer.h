@@ -35,6 +35,7 @@ struct peer_path {
 #define PEER_EV_DEAD	  0x02 /* every path silent for the detection time */
 #define PEER_EV_PATH_DOWN 0x04 /* one path went down */
 #define PEER_EV_PATH_UP	  0x08 /* one path came back */
+#define PEER_EV_STALE	  0x10 /* valid, but older than what the other path brought: liveness only */
 
 struct peer {
 	uint64_t detect_ns;
