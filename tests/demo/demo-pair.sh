@@ -30,7 +30,7 @@ say "b is $(status_get b "$NS_B" node.state)"
 wait $probe
 echo
 echo "b's log:"
-grep -E "peer .* dead|state |failover IP" "$WORK/b/twind.log" | sed 's/^/    /'
+grep -E "peer .* dead|state |failover IP" "$WORK/b/twind.log" | grep -v "peer event" | sed 's/^/    /'
 echo
 echo "client: $(cat "$WORK/probe.out")"
 sed 's/^/client: /' "$WORK/probe.err"
