@@ -12,11 +12,15 @@
 #include "cluster.h"
 #include "jobs.h"
 #include "log.h"
+#include "replica.h"
 #include "notify.h"
 #include "persist.h"
 #include "vip.h"
 
 static void apply(struct twind *d, struct fsm_result r);
+static void finish_claim(struct twind *d);
+static void claim_start(struct twind *d);
+static void replica_peer_changed(struct twind *d);
 
 void alarm_set(struct twind *d, const char *text)
 {
@@ -101,6 +105,8 @@ static void release(struct twind *d)
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		if (vip_del(d->vip, &d->cfg.vips[i], err, sizeof(err)) < 0)
 			log_err("%s", err);
+	if (replica_enabled(d) && d->epfd > 0)
+		replica_demote(d); /* after the IP: no client writes to a Secondary */
 	if (d->holds_vip)
 		d->releases++;
 	d->holds_vip = 0;
@@ -184,11 +190,7 @@ static void apply(struct twind *d, struct fsm_result r)
 			 * last gratuitous ARP on the LAN is ours */
 			send_garps(d);
 		} else {
-			uint64_t t0 = mono_ns();
-			int ok = claim(d) == 0;
-			log_info("failover IP %s in %llu us", ok ? "claimed" : "claim FAILED",
-				 (unsigned long long)((mono_ns() - t0) / 1000));
-			act_event(d, ok ? FE_CLAIM_DONE : FE_CLAIM_FAILED);
+			claim_start(d);
 		}
 	}
 }
@@ -225,6 +227,16 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 	}
 	if (!(p->last.flags & HB_F_HEALTHY) && !force)
 		return snprintf(why, len, "the peer is unhealthy; use --force"), -1;
+	if (replica_enabled(d) && !force &&
+	    (!d->drbd_st_ok || d->drbd_st.disk != DRBD_DISK_UPTODATE ||
+	     d->drbd_st.peer_disk != DRBD_DISK_UPTODATE))
+		return snprintf(why, len,
+				"DRBD is not in sync (%s/%s, %s): taking over now could lose data; wait "
+				"for UpToDate/UpToDate or use --force",
+				d->drbd_st_ok ? drbd_disk_name(d->drbd_st.disk) : "?",
+				d->drbd_st_ok ? drbd_disk_name(d->drbd_st.peer_disk) : "?",
+				d->drbd_st_ok ? d->drbd_st.conn : "no state"),
+		       -1;
 	log_info("admin: takeover requested, asking the peer to hand over");
 	d->takeover_until_ns = mono_ns() + TAKEOVER_ASK_NS;
 	beat_now(d);
@@ -245,6 +257,71 @@ static void handover_if_asked(struct twind *d)
 	act_event(d, FE_ADMIN_RELEASE);
 }
 
+/* DRBD first: the IP only goes up on a Primary. */
+static void claim_start(struct twind *d)
+{
+	char why[256];
+
+	if (!replica_enabled(d)) {
+		finish_claim(d);
+		return;
+	}
+	int pr = replica_promote(d, 0, why, sizeof(why));
+	if (pr == 0)
+		finish_claim(d);
+	else if (pr < 0)
+		act_promoted(d, 0, why);
+	/* 1: act_promoted finishes once drbdadm (or the peer's demote) is done */
+}
+
+/* A claim waiting for the peer's DRBD demote: go on when its beats say it
+ * is Secondary or it is dead; give up after the wait. */
+static void replica_peer_changed(struct twind *d)
+{
+	if (!d->drbd_wait_peer_until)
+		return;
+	if (d->fsm.state != NS_ACTIVATING) {
+		d->drbd_wait_peer_until = 0;
+		return;
+	}
+	if (!d->peer.alive || d->peer.last.drbd_role != DRBD_ROLE_PRIMARY) {
+		d->drbd_wait_peer_until = 0;
+		claim_start(d);
+	} else if (mono_ns() > d->drbd_wait_peer_until) {
+		d->drbd_wait_peer_until = 0;
+		act_promoted(d, 0, "the peer is still DRBD Primary");
+	}
+}
+
+static void finish_claim(struct twind *d)
+{
+	uint64_t t0 = mono_ns();
+	int ok = claim(d) == 0;
+
+	log_info("failover IP %s in %llu us", ok ? "claimed" : "claim FAILED",
+		 (unsigned long long)((mono_ns() - t0) / 1000));
+	act_event(d, ok ? FE_CLAIM_DONE : FE_CLAIM_FAILED);
+}
+
+void act_promoted(struct twind *d, int ok, const char *msg)
+{
+	char text[96];
+
+	if (d->fsm.state != NS_ACTIVATING) {
+		/* the takeover was called off meanwhile */
+		if (ok)
+			replica_demote(d);
+		return;
+	}
+	if (ok) {
+		finish_claim(d);
+		return;
+	}
+	snprintf(text, sizeof(text), "DRBD not promoted: %.70s", msg);
+	alarm_set(d, text);
+	act_event(d, FE_CLAIM_FAILED);
+}
+
 void act_peer_beat(struct twind *d, int peer_ev)
 {
 	if (peer_ev & (PEER_EV_PATH_UP | PEER_EV_PATH_DOWN)) {
@@ -262,10 +339,12 @@ void act_peer_beat(struct twind *d, int peer_ev)
 	if (peer_ev & PEER_EV_STALE)
 		return; /* the peer's state is what the newer beat said */
 	act_event(d, FE_PEER_BEAT);
+	replica_peer_changed(d);
 	handover_if_asked(d);
 	if (d->takeover_until_ns && d->fsm.state == NS_STANDBY && !(d->peer.last.flags & HB_F_HOLDS_VIP) &&
-	    d->peer.last.state != NS_ACTIVE && d->peer.last.state != NS_ACTIVATING) {
-		/* the peer has released for us: our turn */
+	    d->peer.last.state != NS_ACTIVE && d->peer.last.state != NS_ACTIVATING &&
+	    !(replica_enabled(d) && d->peer.last.drbd_role == DRBD_ROLE_PRIMARY)) {
+		/* the peer has released for us (IP, then DRBD): our turn */
 		act_event(d, FE_ADMIN_TAKEOVER);
 	}
 	if (d->takeover_until_ns && (d->fsm.state == NS_ACTIVE || mono_ns() > d->takeover_until_ns)) {
@@ -289,6 +368,7 @@ void act_check_peer(struct twind *d)
 		log_warn("peer %u dead: all paths silent for %llu ms", d->cfg.peer_id,
 			 (unsigned long long)(d->detect_ns / 1000000));
 		act_event(d, FE_PEER_DEAD);
+		replica_peer_changed(d);
 	}
 }
 

@@ -133,6 +133,11 @@ static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint6
 	/* the clock as it will read when the frame leaves */
 	f->realtime_ns = rnow + (tick_mono - now);
 	f->priority = d->cfg.priority;
+	if (d->drbd_st_ok) { /* the peer sees our replication at a glance */
+		f->drbd_role = (uint8_t)d->drbd_st.role;
+		f->drbd_disk = (uint8_t)d->drbd_st.disk;
+		f->drbd_conn = !strcmp(d->drbd_st.conn, "Connected") ? 1 : d->drbd_st.syncing ? 2 : 0;
+	}
 }
 
 /* Sign both paths' frames for tick; their echoes are as of its send time. */

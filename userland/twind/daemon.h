@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "drbd.h"
 #include "fsm.h"
 #include "hb_wire.h"
 #include "peer.h"
@@ -67,9 +68,15 @@ struct twind {
 	uint64_t garp_refresh_next_ns;
 	uint64_t claims, releases;
 
-	struct cluster *cluster; /* identity, peer channel, pairing */
-	int reexec;		 /* membership changed: exec ourselves after shutdown */
-	int keep_vip;		 /* dissolved while Active: keep the failover IP across the restart */
+	struct cluster *cluster;       /* identity, peer channel, pairing */
+	struct drbd_ctl drbd;	       /* drbdadm in flight (replica.c) */
+	uint64_t drbd_tag;	       /* its epoll tag */
+	int drbd_promoting;	       /* a claim waits for the promote */
+	uint64_t drbd_wait_peer_until; /* a claim waits for the peer to demote, until then */
+	struct drbd_status drbd_st;    /* last read, refreshed at ticks */
+	int drbd_st_ok;
+	int reexec;   /* membership changed: exec ourselves after shutdown */
+	int keep_vip; /* dissolved while Active: keep the failover IP across the restart */
 	struct health *health;
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */
@@ -101,8 +108,10 @@ void act_event(struct twind *d, enum fsm_event_type type); /* build the event, s
 void act_peer_beat(struct twind *d, int peer_ev);	   /* after a valid beat */
 void act_check_peer(struct twind *d);			   /* silence check, each tick */
 void act_on_timer(struct twind *d);			   /* action_tfd expired */
-void act_on_arp(struct twind *d);			   /* ARP socket readable */
-void act_release_all(struct twind *d, const char *why);	   /* shutdown / start-up clean-up */
+void act_on_arp(struct twind *d);
+void act_promoted(struct twind *d, int ok, const char *msg);
+/* DRBD promote finished */				/* ARP socket readable */
+void act_release_all(struct twind *d, const char *why); /* shutdown / start-up clean-up */
 /* twinctl takeover: coordinated handover (the active releases first), or
  * with force a takeover without the peer. Returns 0, or -1 with why. */
 int act_takeover(struct twind *d, int force, char *why, size_t len);

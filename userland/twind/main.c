@@ -29,6 +29,7 @@
 #include "log.h"
 #include "notify.h"
 #include "persist.h"
+#include "replica.h"
 #include "vip.h"
 
 enum {
@@ -44,7 +45,8 @@ enum {
 	T_NOTIFY,
 	T_JOBS,
 	T_PEER,
-	T_CLTIMER
+	T_CLTIMER,
+	T_DRBD
 };
 
 static void usage(FILE *f)
@@ -243,6 +245,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 
 	if (setup_signals(d, err, errlen) < 0)
 		return -1;
+	drbd_ctl_init(&d->drbd);
+	d->drbd_tag = T_DRBD;
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		addrs[i] = d->cfg.vips[i].addr;
@@ -323,6 +327,8 @@ static void on_beat_tick(struct twind *d)
 		return;
 	beat_on_ring(d);
 	beat_on_udp(d);
+	if (replica_enabled(d))
+		d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	beat_refill(d);
 	act_event(d, FE_TICK);
 	if (expirations > 1)
@@ -457,6 +463,8 @@ static int run(struct twind *d)
 			notify_dispatch(d->notify, mono_ns() / 1000000ull);
 		if (ready & (1u << T_JOBS))
 			jobs_dispatch(d->jobs, mono_ns() / 1000000ull);
+		if (ready & (1u << T_DRBD))
+			replica_on_event(d);
 		if (ready & (1u << T_PEER))
 			cluster_dispatch(d);
 		if (ready & (1u << T_CLTIMER))

@@ -13,6 +13,7 @@
 #include "hb_xdp_loader.h"
 #include "log.h"
 #include "power.h"
+#include "replica.h"
 
 static const char *role_of(int state, int holds)
 {
@@ -183,6 +184,21 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, "fence.mode", "%s", fence_mode(d->fence));
 		ctl_resp_kv(r, "fence.dropped_arp", "%llu", (unsigned long long)arp);
 		ctl_resp_kv(r, "fence.dropped_ip", "%llu", (unsigned long long)ip);
+	}
+	if (replica_enabled(d) && d->drbd_st_ok) {
+		const struct drbd_status *st = &d->drbd_st;
+		char line[160];
+		drbd_format(st, d->cfg.drbd_resource, line, sizeof(line));
+		ctl_resp_kv(r, "drbd.resource", "%s", d->cfg.drbd_resource);
+		ctl_resp_kv(r, "drbd.conn", "%s", st->conn);
+		ctl_resp_kv(r, "drbd.role", "%s", drbd_role_name(st->role));
+		ctl_resp_kv(r, "drbd.peer_role", "%s", drbd_role_name(st->peer_role));
+		ctl_resp_kv(r, "drbd.disk", "%s", drbd_disk_name(st->disk));
+		ctl_resp_kv(r, "drbd.peer_disk", "%s", drbd_disk_name(st->peer_disk));
+		ctl_resp_kv(r, "drbd.out_of_sync_kib", "%llu", (unsigned long long)st->oos_kib);
+		if (st->syncing)
+			ctl_resp_kv(r, "drbd.sync_permille", "%d", st->sync_permille);
+		ctl_resp_kv(r, "drbd.summary", "%s", line);
 	}
 	ctl_resp_kv(r, "failover.claims", "%llu", (unsigned long long)d->claims);
 	ctl_resp_kv(r, "failover.releases", "%llu", (unsigned long long)d->releases);
