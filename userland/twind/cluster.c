@@ -127,6 +127,19 @@ static void on_done(void *ctx, int rc, const char *msg, const struct pairing_pro
 	log_info("cluster %s: %s", c->op_name, c->op_msg[0] ? c->op_msg : rc ? "failed" : "done");
 }
 
+/* The peer's control port, authenticated with the cluster key; id holds
+ * the PSK identity ("twin-%08x") while the target is used. */
+static struct peerlink_target peer_target(const struct twind *d, char id[32])
+{
+	snprintf(id, 32, "twin-%08x", d->cfg.cluster_id);
+	return (struct peerlink_target){.host = inet_ntoa(d->cfg.peer_address),
+					.port = d->cfg.control_port,
+					.mode = TLS_CHAN_CLUSTER,
+					.key = d->key.bytes,
+					.key_len = d->key.len,
+					.cluster_id = id};
+}
+
 /* Peer side of the event queue: apply each event once, in order. */
 static void events_receive(struct cluster *c, const char *b64, struct ctl_resp *resp)
 {
@@ -217,13 +230,7 @@ static void events_flush(struct cluster *c)
 	}
 	if (!n)
 		return;
-	snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
-	struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
-				    .port = d->cfg.control_port,
-				    .mode = TLS_CHAN_CLUSTER,
-				    .key = d->key.bytes,
-				    .key_len = d->key.len,
-				    .cluster_id = id};
+	struct peerlink_target t = peer_target(d, id);
 	const char *req[] = {"events-push", (const char *)b64};
 	c->flush = peerlink_call_start(c->pl, &t, 2, req, flushed_cb, c, err, sizeof(err));
 	if (!c->flush)
@@ -413,13 +420,7 @@ static void sync_tick(struct cluster *c, uint64_t now)
 		return;
 	ctl_resp_init(&r);
 	cfgsync_encode_offer(cfgsync_manifest(c->sync), &r);
-	snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
-	struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
-				    .port = d->cfg.control_port,
-				    .mode = TLS_CHAN_CLUSTER,
-				    .key = d->key.bytes,
-				    .key_len = d->key.len,
-				    .cluster_id = id};
+	struct peerlink_target t = peer_target(d, id);
 	const char *verb[] = {"sync-offer"};
 	const char *body = resp_body(&r, &len); /* before len is read */
 	peerlink_set_body(c->pl, body, len);
@@ -742,13 +743,7 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		/* twinctl reboot|shutdown --peer */
 		const char *req[] = {"node-power", argv[2]};
 		char id[32];
-		struct peerlink_target t = {.host = inet_ntoa(d->cfg.peer_address),
-					    .port = port,
-					    .mode = TLS_CHAN_CLUSTER,
-					    .key = d->key.bytes,
-					    .key_len = d->key.len,
-					    .cluster_id = id};
-		snprintf(id, sizeof(id), "twin-%08x", d->cfg.cluster_id);
+		struct peerlink_target t = peer_target(d, id);
 		if (c->mode == CLUSTER_STANDALONE)
 			ctl_resp_err(r, "this node has no peer");
 		else if (!power_command(&d->cfg, argv[2]))
