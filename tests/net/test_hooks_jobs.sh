@@ -63,8 +63,8 @@ check "b logged the hook time-out" grep -q "notify_master hook for Active timed 
 # its job must stop
 links "$NS_A" up
 check "a returns as Standby" wait_for "$WAIT" state_is a "$NS_A" Standby
-sleep 0.6
-check "job stopped on a after it released" bash -c "$(declare -f fresh); WORK=$WORK; ! fresh a"
+# jobs get SIGTERM on release, SIGKILL 2 s later if they linger
+check "job stopped on a after it released" wait_for 4 bash -c "$(declare -f fresh); WORK=$WORK; ! fresh a"
 check "job still runs on b" fresh b
 check "a's generic hook saw BACKUP" grep -q "^INSTANCE a BACKUP" "$WORK/a/notify.log"
 kill "$PID_b"
