@@ -50,20 +50,22 @@ SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: deps units all help test test-unit test-net check-format cppcheck format clean bench demo
+.PHONY: deps units all help test test-unit test-net check-format cppcheck format clean bench demo demo-ns
 .SECONDARY:
-all: $(BUILD)/twind $(BUILD)/twinctl $(TOOLS)
+all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-bundle $(TOOLS)
 
 help:
 	@echo "make              build twind, twinctl and the test tools into $(BUILD)/"
 	@echo "make test         every test (unit under ASan/UBSan, net, lint); needs root"
 	@echo "make test-unit    unit tests under ASan/UBSan"
 	@echo "make test-net     namespace tests with real twind pairs (root)"
-	@echo "make demo         demo pair in network namespaces with a client (root)"
+	@echo "make demo         build the image, boot two qemu VMs from it, pair them, fail over (root)"
+	@echo "make demo-ns      the same pair in network namespaces, 1 ms client probe (root)"
 	@echo "make bench        failover benchmark, Twin vs keepalived (root)"
 	@echo "make check-format clang-format check;  make cppcheck  static analysis"
 	@echo "make deps         install the Debian packages the build and tests need"
 	@echo "make image [BOARD=qemu-x86_64|x86_64-appliance]  flashable image into $(BUILD)/image/BOARD/ (docs/IMAGE.md)"
+	@echo "make kmod         kernel modules (kmod/) for the image's kernel into $(BUILD)/kmod/"
 	@echo "make demo-vm      two qemu VMs from the image: pair forms, fails over (root)"
 	@echo "make system-test  qemu system tests on the image (root, ~3 min)"
 	@echo "make clean"
@@ -102,6 +104,10 @@ $(BUILD)/twind: $(call obj,userland/twind/main.c) $(LIBTWIND) $(LIBTWIN)
 $(BUILD)/twinctl: $(call obj,$(CTL_SRC)) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# host tool: makes and checks signed update bundles (firmware/, tests)
+$(BUILD)/twin-bundle: $(call obj,userland/twin-bundle/twin-bundle.c) $(LIBTWIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -113,9 +119,13 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBTWIND) $(LIBTWIN)
 # --- firmware image (docs/IMAGE.md) ---
 BOARD ?= qemu-x86_64
 VM_IMAGE = $(BUILD)/image/qemu-x86_64/disk.img
-.PHONY: image demo-vm system-test
-image: $(BUILD)/twind $(BUILD)/twinctl
+.PHONY: image kmod demo-vm system-test
+image: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-bundle kmod
 	./firmware/build-image.sh $(BOARD) $(BUILD)
+
+# kmod/*.ko against the linux-headers of the image's kernel (firmware/build-kmod.sh)
+kmod:
+	./firmware/build-kmod.sh $(BUILD)
 
 $(VM_IMAGE):
 	$(MAKE) image BOARD=qemu-x86_64
@@ -142,7 +152,11 @@ test-net: all
 bench: all
 	./tests/bench/run.sh
 
-demo: deps all
+# the main job: build the image, boot two VMs from it, pair, fail over
+demo: deps all image
+	./tests/system/demo-vm.sh $(VM_IMAGE)
+
+demo-ns: deps all
 	./tests/demo/demo-pair.sh
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -153,7 +167,8 @@ format:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -D__linux__ \
-		-Iuserland/lib -Iuserland/twind userland/lib userland/twind userland/twinctl tests/unit tests/tools
+		-Iuserland/lib -Iuserland/twind userland/lib userland/twind userland/twinctl userland/twin-bundle \
+		tests/unit tests/tools
 
 clean:
 	rm -rf build build-san

@@ -5,9 +5,16 @@
 #   firmware/build-image.sh BOARD BUILD_DIR
 #
 # In:  board/BOARD/ (board.conf, overlay/, post-build.sh), rootfs/ (common
-#      layer), BUILD_DIR/twind, twinctl, gen/*.bpf.o, kmod/*.ko if built.
+#      layer), BUILD_DIR/twind, twinctl, twin-bundle, gen/*.bpf.o, kmod/*.ko.
+#      IMAGE_VERSION (default 0.1.0).
+#      UPDATE_KEY: the private key that signs update bundles (PEM, ECDSA
+#      P-256); UPDATE_PUBKEY: its public key, which the image trusts. Without
+#      either, a throwaway test key pair is made once in BUILD_DIR/keys/.
+#      With only UPDATE_PUBKEY, no bundle is signed (sign offline with
+#      `twin-bundle create`).
 # Out: BUILD_DIR/image/BOARD/disk.img   GPT disk: ESP, root A, root B, data, DRBD
-#      BUILD_DIR/image/BOARD/rootfs.squashfs   the slot payload (update bundles)
+#      BUILD_DIR/image/BOARD/rootfs.squashfs   the slot payload
+#      BUILD_DIR/image/BOARD/twin-BOARD-VERSION.twu   signed update bundle
 #      BUILD_DIR/image/BOARD/manifest.txt      packages and versions, sha256s
 # Reproducible: same inputs (packages, sources, SOURCE_DATE_EPOCH) -> same bytes.
 set -euo pipefail
@@ -25,7 +32,7 @@ BOARD_DIR=$TOP/board/$BOARD
 IMAGE_VERSION=${IMAGE_VERSION:-0.1.0}
 
 need_tools apt-get dpkg-deb mksquashfs sgdisk mkfs.vfat mcopy mmd cpio grub-mkimage objdump strip
-for f in twind twinctl; do
+for f in twind twinctl twin-bundle; do
 	[ -x "$BUILD/$f" ] || die "$BUILD/$f missing: run make first"
 done
 
@@ -39,6 +46,22 @@ ROOT=$WORK/rootfs
 INITRD=$WORK/initrd
 rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK" "$DL" "$POOL"
+
+# ---- update signing key ----
+if [ -z "${UPDATE_KEY:-}" ] && [ -z "${UPDATE_PUBKEY:-}" ]; then
+	UPDATE_KEY=$BUILD/keys/update-test.pem
+	UPDATE_PUBKEY=$BUILD/keys/update-test.pub
+	if [ ! -s "$UPDATE_KEY" ]; then
+		mkdir -p "$BUILD/keys"
+		"$BUILD/twin-bundle" keygen "$UPDATE_KEY" "$UPDATE_PUBKEY" || die "cannot make the test key"
+	fi
+	log "update key: THROWAWAY TEST KEY $UPDATE_KEY (give UPDATE_KEY/UPDATE_PUBKEY for a product)"
+	KEY_NOTE="throwaway test key"
+else
+	[ -n "${UPDATE_PUBKEY:-}" ] || die "UPDATE_KEY given without UPDATE_PUBKEY"
+	KEY_NOTE="given"
+fi
+[ -s "$UPDATE_PUBKEY" ] || die "update public key $UPDATE_PUBKEY missing"
 : >"$POOL.list"
 : >"$MANIFEST"
 T0=$(date +%s)
@@ -81,6 +104,7 @@ for f in mke2fs e2fsck; do rm -f "$ROOT/sbin/$f" && cp "$POOL/sbin/$f" "$ROOT/sb
 install -m 755 "$BUILD/twind" "$ROOT/usr/sbin/twind"
 install -m 755 "$BUILD/twinctl" "$ROOT/usr/sbin/twinctl"
 strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl"
+install -m 644 "$UPDATE_PUBKEY" "$ROOT/usr/share/twin/update-key.pub"
 for o in "$BUILD"/gen/*.bpf.o; do
 	[ -e "$o" ] && install -m 644 "$o" "$ROOT/usr/lib/twin/bpf/"
 done
@@ -141,20 +165,30 @@ log "grub"
 sed "s/@CONSOLE@/$BOARD_CONSOLE/g; s/@BAUD@/$BOARD_BAUD/g" "$TOP/firmware/grub/grub.cfg" >"$WORK/grub.cfg"
 grub-mkimage -O x86_64-efi -o "$WORK/BOOTX64.EFI" -p /EFI/twin -c "$TOP/firmware/grub/early.cfg" \
 	part_gpt fat squash4 xzio gzio linux normal loadenv test echo regexp serial terminal \
-	boot configfile
+	boot configfile sleep reboot
 "$TOP/firmware/make-disk.sh" "$WORK" "$OUT" "$BOARD"
+
+# ---- signed update bundle of this very slot payload ----
+BUNDLE=$OUT/twin-$BOARD-$IMAGE_VERSION.twu
+rm -f "$OUT"/twin-"$BOARD"-*.twu
+if [ -n "${UPDATE_KEY:-}" ]; then
+	log "update bundle"
+	"$BUILD/twin-bundle" create -k "$UPDATE_KEY" -b "$BOARD" -V "$IMAGE_VERSION" -K "$KVER" \
+		"$OUT/rootfs.squashfs" "$BUNDLE" >/dev/null || die "cannot sign the update bundle"
+fi
 
 {
 	echo "board $BOARD ($BOARD_DESC)"
 	echo "version $IMAGE_VERSION"
 	echo "kernel $KVER"
 	echo "source_date_epoch $SOURCE_DATE_EPOCH"
+	echo "update key $(sha256sum "$UPDATE_PUBKEY" | cut -c1-16) ($KEY_NOTE)"
 	echo "--- Debian packages"
 	sort "$MANIFEST"
 	echo "--- libraries (resolved from the binaries)"
 	sort -u "$ROOT.libs" 2>/dev/null
 	echo "--- sha256"
-	(cd "$OUT" && sha256sum rootfs.squashfs disk.img)
+	(cd "$OUT" && sha256sum rootfs.squashfs disk.img $([ -e "$BUNDLE" ] && basename "$BUNDLE"))
 } >"$OUT/manifest.txt"
 printf '%s\n' "$IMAGE_VERSION" >"$OUT/version"
 T1=$(date +%s)
@@ -162,3 +196,4 @@ log "done in $((T1 - T0)) s: $OUT/disk.img"
 log "  rootfs.squashfs $((SQ_SIZE / 1024)) KiB (kernel $(($(stat -c %s "$ROOT/boot/vmlinuz") / 1024)) KiB, initramfs $(($(stat -c %s "$WORK/initrd.img") / 1024)) KiB)"
 log "  disk.img $(($(stat -c %s "$OUT/disk.img") / 1048576)) MiB raw, $(du -k "$OUT/disk.img" | cut -f1) KiB allocated"
 log "  sha256 $(sha256sum "$OUT/disk.img" | cut -c1-16)..."
+[ -e "$BUNDLE" ] && log "  update bundle $BUNDLE $(($(stat -c %s "$BUNDLE") / 1024)) KiB"

@@ -11,3 +11,5 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# the image build and the qemu system tests
+"$(dirname "$0")/../firmware/host-deps.sh"

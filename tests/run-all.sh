@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of Twin, in order: build, unit (ASan/UBSan), lint, fuzz smoke,
-# CLI, BPF, namespace pairs. Each suite prints "NAME: N passed, N failed";
+# CLI, BPF, namespace pairs, then the appliance image: kmod build, image
+# build (twice: same bytes), qemu system tests. Each suite prints "NAME: N passed, N failed";
 # this sums them into the closing line. Needs root (namespaces, XDP).
 set -u
 cd "$(dirname "$0")/.."
@@ -36,8 +37,27 @@ run_suite unit make -s test-unit
 run_suite lint lint
 run_suite fuzz ./tests/fuzz/run.sh
 run_suite cli ./tests/cli/test_twind_config.sh
+run_suite update ./tests/cli/test_update.sh
 for t in tests/bpf/run.sh tests/net/test_*.sh; do
 	[ -x "$t" ] && run_suite "$(basename "$t" .sh)" "$t"
 done
+# the image: the same inputs give the same bytes
+image() {
+	local img=build/image/qemu-x86_64 a b
+	make -s image BOARD=qemu-x86_64 || { echo "image: 0 passed, 1 failed"; return 1; }
+	a=$(sha256sum <$img/disk.img)
+	make -s image BOARD=qemu-x86_64 >/dev/null 2>&1 || { echo "image: 1 passed, 1 failed"; return 1; }
+	b=$(sha256sum <$img/disk.img)
+	if [ "$a" = "$b" ]; then
+		echo "ok - rebuilt image has the same bytes (sha256 ${a:0:16}...)"
+		echo "image: 2 passed, 0 failed"
+	else
+		echo "not ok - rebuilt image differs: ${a:0:16} vs ${b:0:16}"
+		echo "image: 1 passed, 1 failed"
+	fi
+}
+run_suite kmod ./tests/firmware/test_kmod.sh build
+run_suite image image
+run_suite system ./tests/system/run.sh build/image/qemu-x86_64/disk.img
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -16,6 +16,7 @@ declare -A SOURCES=(
 	[config]="userland/lib/config.c userland/lib/text_file.c"
 	[ctl]="userland/lib/ctl_proto.c"
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
+	[bundle]="userland/lib/bundle.c"
 )
 # target -> extra link flags
 declare -A LIBS=(
@@ -24,6 +25,7 @@ declare -A LIBS=(
 # target -> globs of files to start the corpus with
 declare -A SEEDS=(
 	[config]="rootfs/**/*.conf docs/**/*.conf tests/**/*.conf"
+	[bundle]="tests/fuzz/seeds/bundle-*.txt"
 )
 
 usage() {

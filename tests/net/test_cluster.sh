@@ -2,13 +2,20 @@
 # Cluster lifecycle from twinctl: two standalone nodes are paired with
 # `twinctl cluster create` over the TLS channel (fingerprint + the peer's
 # admin password), refused cleanly on a wrong key or password (with the
-# lockout visible), then dissolved. Root only.
+# lockout visible), then dissolved; each node's membership_command runs at
+# both changes and sees the stored cluster state. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 pair_setup
 conf() { # conf NODE PRIO: a node with no pair configured
 	mkdir -p "$WORK/$1"
+	# the hook records what it was told and which node id the stored state gives
+	cat >"$WORK/$1/hook.sh" <<EOH
+#!/bin/sh
+echo "\$1 node_id=\$(sed -n 's/^node_id=//p' $WORK/$1/state/cluster.state 2>/dev/null)" >>$WORK/$1/membership.log
+EOH
+	chmod +x "$WORK/$1/hook.sh"
 	cat >"$WORK/$1/twin.conf" <<EOC
 node_name $1
 priority $2
@@ -19,6 +26,7 @@ heartbeat_misses $HB_MISSES
 startup_wait 2s
 state_dir $WORK/$1/state
 control_socket $WORK/$1/twind.sock
+membership_command $WORK/$1/hook.sh
 EOC
 }
 conf a 150
@@ -64,6 +72,10 @@ check "b Standby" wait_for 10 state_is b "$NS_B" Standby
 check "failover IP on a" has_vip "$NS_A"
 check "a knows b's key" [ "$(status_get a "$NS_A" cluster.peer_fingerprint)" = "$FP_B" ]
 check "cluster mode paired" [ "$(status_get b "$NS_B" cluster.mode)" = paired ]
+check "membership_command ran on a as node 1: $(cat "$WORK/a/membership.log" 2>/dev/null)" \
+	[ "$(cat "$WORK/a/membership.log" 2>/dev/null)" = "paired node_id=1" ]
+check "membership_command ran on b as node 2: $(cat "$WORK/b/membership.log" 2>/dev/null)" \
+	[ "$(cat "$WORK/b/membership.log" 2>/dev/null)" = "paired node_id=2" ]
 out=$(in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 1)
 check "client reaches the failover IP ($out)" grep -q 'first=a last=a' <<<"$out"
 out=$(echo x | ctl b "$NS_B" cluster create --peer $IP_A --failover-ip $VIP/24 --yes-fingerprint "$FP_A" \
@@ -79,6 +91,8 @@ check "a standalone again" wait_for 10 state_is a "$NS_A" Standalone
 check "b standalone again" wait_for 10 state_is b "$NS_B" Standalone
 check "a, Active at the dissolve, keeps the failover IP" has_vip "$NS_A"
 check "b does not" no_vip "$NS_B"
+check "membership_command ran with 'dissolved' on both" bash -c \
+	"[ \"\$(tail -1 $WORK/a/membership.log)\" = 'dissolved node_id=' ] && [ \"\$(tail -1 $WORK/b/membership.log)\" = 'dissolved node_id=' ]"
 out=$(in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 1)
 check "the client is still served by a ($out)" grep -q 'first=a last=a' <<<"$out"
 [ "$FAIL" -gt 0 ] && dump_logs

@@ -81,7 +81,8 @@ def login(c, password, timeout):
 
 def run(c, cmd, timeout):
     c.send("\n")
-    c.expect([PROMPT], 10)
+    # a loaded VM (TCG, a DRBD resync) can take a while to show its prompt
+    c.expect([PROMPT], min(30, timeout))
     c.send(cmd + '; echo "__R""C=$?__"\n')
     _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
     # the output is what came before the marker, less the echoed command line

@@ -1,7 +1,7 @@
 #!/bin/bash
-# VM demo: two qemu VMs from the built image form a pair, DRBD syncs, the
-# active is killed and the standby takes over; the LAN client (the
-# namespace) pings the failover IP throughout. Serial consoles are logged
+# VM demo: two qemu VMs boot from the built image, the admin pairs them
+# with `twinctl cluster create`, DRBD syncs, the active is killed and the
+# standby takes over; the LAN client (the namespace) pings the failover IP. Serial consoles are logged
 # in the run folder (tail -f them in another terminal).
 #   tests/system/demo-vm.sh [IMAGE]
 set -u
@@ -19,8 +19,14 @@ sys_setup_net
 vm_start 1
 vm_start 2
 vm_login 1 180 && vm_login 2 60 || exit 1
+say "both nodes up, standalone; on B: twinctl password set; on A: twinctl cluster create"
+for i in $(seq 1 60); do
+	vm_run 2 "twinctl status --raw | grep -q '^cluster.fingerprint='" 10 >/dev/null && break
+	sleep 1
+done
+sys_pair | sed 's/^/  [VM 1] /'
 say "waiting for the pair and the DRBD initial sync"
-for i in $(seq 1 120); do
+for i in $(seq 1 180); do
 	vm_run 1 "grep -q ds:UpToDate/UpToDate /proc/drbd" 10 >/dev/null && break
 	sleep 1
 done

@@ -12,7 +12,7 @@ CONSOLE="python3 $SYS_TOP/tests/system/console.py"
 SYS_NS=twt-sys-$$
 SYS_DIR=${SYS_DIR:-$(mktemp -d /tmp/twin-sys.XXXXXX)}
 PASSWORD=twin-test-$$
-SYS_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SYS_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n') # salts the test records
 : "${QEMU_MEM_TEST:=320}" # GRUB 2.06's EFI linux loader runs out of memory at 256
 
 sys_setup_net() {
@@ -37,22 +37,16 @@ sys_cleanup() {
 	[ -n "${KEEP_SYS_DIR:-}" ] || rm -rf "$SYS_DIR"
 }
 
-# vm_seed N: the node seed of VM a (N=1) or b (N=2) (see apply-seed)
+# vm_seed N: the first-boot settings of VM a (N=1) or b (N=2), what an
+# installer types at the console (see apply-seed): the nodes start
+# standalone and sys_pair pairs them
 vm_seed() {
-	local me=$1 peer=$((3 - $1)) names=(x twin-a twin-b)
+	local me=$1 names=(x twin-a twin-b)
 	cat <<SEED
-node_id=$me
-peer_id=$peer
 node_name=${names[$me]}
-peer_name=${names[$peer]}
 lan_address=192.168.1.1$me/24
-peer_lan=192.168.1.1$peer
-hb_address=192.168.250.$me/24
-peer_hb=192.168.250.$peer
-failover_ip=192.168.1.10/24
-cluster_key=$SYS_KEY
+hb_network=192.168.250
 drbd=yes
-drbd_initial_sync=$([ "$me" = 1 ] && echo yes || echo no)
 auto_failback=${AUTO_FAILBACK:-no}
 heartbeat_interval=50ms
 heartbeat_misses=10
@@ -61,12 +55,25 @@ ssh_listen=192.168.1.1$me
 SEED
 }
 
+# sys_pair: the admin pairs the two standalone nodes: sets B's admin
+# password, reads B's key fingerprint off B's console, and runs cluster
+# create on A, which checks that fingerprint and B's password over TLS.
+# Prints what cluster create said; 0 if it paired.
+sys_pair() {
+	local fp
+	vm_run 2 "echo '$PASSWORD' | twinctl password set" 30 >/dev/null || { echo "password set failed on B"; return 1; }
+	fp=$(vm_run 2 "twinctl status --raw | sed -n 's/^cluster.fingerprint=//p'" 20 | tr -d '\r\n')
+	[ -n "$fp" ] || { echo "no fingerprint on B"; return 1; }
+	vm_run 1 "echo '$PASSWORD' | twinctl cluster create --peer 192.168.1.12 --failover-ip 192.168.1.10/24 --yes-fingerprint '$fp' --password-stdin 2>&1" 90
+}
+
 # vm_disk NAME: a private copy of the built image for VM NAME (first use only)
 vm_disk() {
 	[ -e "$SYS_DIR/$1.img" ] || cp --sparse=always "$IMAGE" "$SYS_DIR/$1.img"
 }
 
-# vm_start N: boots VM a (1) or b (2) in the background
+# vm_start N: boots VM a (1) or b (2) in the background (VM_EXTRA_ARGS: more
+# qemu options, e.g. disks)
 vm_start() {
 	local me=$1 n
 	n=$(echo "$me" | tr 12 ab)
@@ -84,7 +91,7 @@ vm_start() {
 		-chardev "socket,id=con,path=$SYS_DIR/$n.con,server=on,wait=off,logfile=$SYS_DIR/$n.log" \
 		-serial chardev:con \
 		-monitor "unix:$SYS_DIR/$n.mon,server=on,wait=off" \
-		-pidfile "$SYS_DIR/$n.pid" -daemonize
+		-pidfile "$SYS_DIR/$n.pid" ${VM_EXTRA_ARGS:-} -daemonize
 }
 
 # vm_kill N: pulls the plug

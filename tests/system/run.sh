@@ -3,14 +3,15 @@
 # with DRBD replicating over eth1. Prints "ok -"/"not ok -" lines and
 # "system: N passed, N failed". Always kills its VMs and namespace.
 #   tests/system/run.sh [IMAGE]     (default build/image/qemu-x86_64/disk.img)
-# The pair's configuration is a node seed per VM (fw_cfg), standing in for
-# "cluster create" until pairing over TLS exists.
+# Each VM gets its first-boot settings through fw_cfg (apply-seed) and starts
+# standalone; test 1 pairs them with `twinctl cluster create`.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 IMAGE=$(realpath "${1:-$TOP/build/image/qemu-x86_64/disk.img}")
 [ -r "$IMAGE" ] || { echo "system: no image $IMAGE (make image BOARD=qemu-x86_64)"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "system: needs root (namespace, tap)"; exit 1; }
 . "$TOP/tests/system/lib.sh"
+. "$TOP/tests/system/bundles.sh"
 trap sys_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -47,6 +48,13 @@ check_records() {
 }
 
 note "image $IMAGE ($(du -k "$IMAGE" | cut -f1) KiB allocated), VMs in $SYS_DIR, namespace $SYS_NS"
+tb=$(now)
+if upd_why=$(upd_prepare "$(dirname "$IMAGE")" "$(dirname "$(dirname "$(dirname "$IMAGE")")")"); then
+	VM_EXTRA_ARGS=$(upd_qemu_args)
+	note "update bundles 0.1.1 (good, corrupt) and 0.1.2 (broken) made in $(since "$tb") s"
+else
+	note "no update bundles: $upd_why"
+fi
 sys_setup_net
 T0=$(now)
 vm_start 1
@@ -54,22 +62,37 @@ vm_start 2
 vm_login 1 180 && vm_login 2 60 || { nok "1 both VMs boot to a console login"; }
 note "boot to a logged-in shell: $(since "$T0") s"
 
-# ---- 1: pair forms, DRBD syncs ----
+# ---- 1: cluster create pairs them, DRBD syncs ----
 t1=0
-if poll 1 "twinctl status | grep -Eq '^\* .*(Active|Standby)'" 120 &&
-	poll 2 "twinctl status | grep -Eq '^\* .*(Active|Standby)'" 120; then
-	note "boot to Standby/Active (both): $(since "$T0") s; A $(state 1), B $(state 2)"
-	if poll 1 "grep -q 'ds:UpToDate/UpToDate' /proc/drbd" 180; then
-		t1=1
-		note "DRBD A: $(drbd 1); B: $(drbd 2) at $(since "$T0") s"
+if poll 1 "twinctl status --raw | grep -q '^cluster.fingerprint='" 120 &&
+	poll 2 "twinctl status --raw | grep -q '^cluster.fingerprint='" 60; then
+	note "both standalone, waiting to be paired: $(since "$T0") s"
+	tp=$(now)
+	pair_out=$(sys_pair)
+	note "cluster create on A said: $(tr '\n' ' ' <<<"$pair_out" | cut -c1-300)"
+	if poll 1 "twinctl status | grep -Eq '^\* .*(Active|Standby)'" 120 &&
+		poll 2 "twinctl status | grep -Eq '^\* .*(Active|Standby)'" 120; then
+		note "paired: both Standby/Active $(since "$tp") s after cluster create ($(since "$T0") s after power-on); A $(state 1), B $(state 2)"
+		if poll 1 "grep -q 'ds:UpToDate/UpToDate' /proc/drbd" 180; then
+			t1=1
+			note "DRBD A: $(drbd 1); B: $(drbd 2) at $(since "$T0") s"
+		fi
 	fi
 fi
 sa=$(state 1)
 sb=$(state 2)
 if [ $t1 = 1 ] && { [ "$sa/$sb" = Active/Standby ] || [ "$sa/$sb" = Standby/Active ]; }; then
-	ok "1 both VMs boot from the image, pair (A $sa, B $sb), DRBD UpToDate/UpToDate"
+	ok "1 both VMs boot from the image, pair with cluster create (A $sa, B $sb), DRBD UpToDate/UpToDate"
 else
 	nok "1 pair + DRBD sync (A '$sa' $(drbd 1), B '$sb' $(drbd 2))"
+fi
+# the image loads its own modules (kmod/, under extra/)
+km1=$(vm_run 1 "grep -c '^twin_hb ' /proc/modules; dmesg | grep -m1 'twin_hb: version'" 20 | tr -d '\r')
+km2=$(vm_run 2 "grep -c '^twin_hb ' /proc/modules" 20 | tr -d '\r\n')
+if [ "$(head -n1 <<<"$km1")" = 1 ] && [ "$km2" = 1 ]; then
+	ok "kmod: twin_hb loaded at boot on both VMs ($(tail -n1 <<<"$km1" | sed 's/^\[[ 0-9.]*\] //'))"
+else
+	nok "kmod: twin_hb not loaded (A: $km1, B: $km2)"
 fi
 active=1
 [ "$sb" = Active ] && active=2
@@ -116,8 +139,80 @@ else
 	nok "4 takeover (VM $active '$(state $active)' $(drbd $active); VM $standby '$(state $standby)' $(drbd $standby))"
 fi
 
-# ---- 5: update bundles ----
-skip "5 signed update bundles: not implemented yet (A/B switch and fallback exist: bootctl + GRUB)"
+# ---- 5: update bundles (on the standby: update it, reboot it, then the other) ----
+# slot_state N: "running slot X, A=.., B=.., version V"
+slot_state() {
+	vm_run "$1" "/usr/lib/twin/bootctl status | tr '\n' ' '; sed -n 's/^TWIN_VERSION=/version /p' /etc/twin-release" 20 |
+		tr -d '\r\n'
+}
+# log_wait N OFFSET REGEX SECONDS: until VM N's console log shows REGEX after byte OFFSET
+vm_log() { echo "$SYS_DIR/$(echo "$1" | tr 12 ab).log"; }
+log_wait() {
+	local end=$(($(date +%s) + $4))
+	while [ "$(date +%s)" -lt $end ]; do
+		tail -c +$(($2 + 1)) "$(vm_log "$1")" | grep -Eq "$3" && return 0
+		sleep 1
+	done
+	return 1
+}
+# reboot_to_standby N SLOT SECONDS: reboots VM N, waits until GRUB boots SLOT,
+# then for the login and Standby
+reboot_to_standby() {
+	local off
+	off=$(stat -c %s "$(vm_log "$1")")
+	vm_run "$1" "(sleep 1; twinctl reboot --yes) >/dev/null 2>&1 </dev/null & :" 20 >/dev/null
+	log_wait "$1" "$off" "Twin: booting slot $2" "$3" && vm_login "$1" 180 >/dev/null &&
+		poll "$1" "twinctl status | grep -Eq '^\* .*Standby'" 120
+}
+u=$standby
+if [ -z "${VM_EXTRA_ARGS:-}" ]; then
+	nok "5 update bundles: $upd_why"
+else
+	t5=0
+	before=$(slot_state $u)
+	out=$(vm_run $u "echo 3 >/proc/sys/vm/drop_caches; twinctl update /dev/vdc; echo EXIT \$?" 120)
+	after=$(slot_state $u)
+	if grep -q "payload corrupted" <<<"$out" && grep -q "EXIT 1" <<<"$out" && [ "$before" = "$after" ]; then
+		t5=$((t5 + 1))
+		note "corrupted bundle refused, boot slots unchanged ($after)"
+	else
+		note "corrupted bundle: $out; before '$before', after '$after'"
+	fi
+	tu=$(now)
+	out=$(vm_run $u "twinctl update /dev/vdb; echo EXIT \$?" 300)
+	note "update on VM $u took $(since "$tu") s: $(grep -o 'slot [AB] holds version [0-9.]*' <<<"$out")"
+	if grep -q "EXIT 0" <<<"$out"; then
+		tr0=$(now)
+		if reboot_to_standby $u B 240 && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot B: ok'" 60; then
+			st=$(slot_state $u)
+			note "VM $u back as Standby $(since "$tr0") s after the reboot: $st"
+			grep -q "running slot: B .*slot A: ok slot B: ok.*version 0.1.1" <<<"$st" && t5=$((t5 + 1))
+		fi
+	else
+		note "good bundle: $out"
+	fi
+	out=$(vm_run $u "twinctl update /dev/vdd; echo EXIT \$?" 300)
+	if grep -q "EXIT 0" <<<"$out" && grep -q 'slot A holds version 0.1.2' <<<"$out"; then
+		tf=$(now)
+		off=$(stat -c %s "$(vm_log $u)")
+		# three tries of slot A (each: boot, twind fails, boot-confirm gives up after 20 s), then B
+		if reboot_to_standby $u B 600 && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot A: 0'" 60; then
+			st=$(slot_state $u)
+			tries=$(tail -c +$((off + 1)) "$(vm_log $u)" | grep -c 'Twin: booting slot A')
+			note "VM $u fell back $(since "$tf") s after the reboot: $st; slot A boots seen in the log: $tries"
+			grep -q "running slot: B .*slot A: 0 slot B: ok.*version 0.1.1" <<<"$st" &&
+				[ "$tries" = 3 ] && tail -c +$((off + 1)) "$(vm_log $u)" | grep -q "failed to boot, falling back to slot B" &&
+				t5=$((t5 + 1))
+		fi
+	else
+		note "broken bundle: $out"
+	fi
+	if [ $t5 = 3 ] && [ "$(state $active)" = Active ] && has_vip $active; then
+		ok "5 update bundles: corrupted one refused, 0.1.1 boots from slot B, 0.1.2 that never reaches Standby falls back to B"
+	else
+		nok "5 update bundles ($t5 of 3 steps; VM $u: $(slot_state $u); VM $active '$(state $active)')"
+	fi
+fi
 
 note "total $(since "$T0") s"
 echo "system: $PASS passed, $FAIL failed, $SKIP skipped"

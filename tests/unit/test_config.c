@@ -590,6 +590,7 @@ static const char *const all_keys[] = {
     "notify_timeout",
     "reboot_command",
     "shutdown_command",
+    "membership_command",
     "active_jobs",
     "active_jobs_timeout",
     "sync_dir",

@@ -99,6 +99,7 @@ static const struct key_def keys[] = {
     {"notify_timeout", K_DUR, FLD(notify_timeout_ms), MS(100), SEC(3600), 1000, 0},
     {"reboot_command", K_CMD, FLD(reboot_command), 1, CFG_CMD_MAX - 1, 0, 0},
     {"shutdown_command", K_CMD, FLD(shutdown_command), 1, CFG_CMD_MAX - 1, 0, 0},
+    {"membership_command", K_CMD, FLD(membership_command), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"active_jobs", K_PATH, FLD(active_jobs), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
     {"active_jobs_timeout", K_DUR, FLD(active_jobs_timeout_ms), 0, SEC(86400), 1000, 0},
     {"allow_port", K_PORT, FLD(allow_ports), 1, CFG_MAX_PORTS, 0, 0},

@@ -55,13 +55,14 @@ struct twin_config {
 	uint32_t garp_refresh_ms;  /* 0 = off, default 0 */
 	uint32_t arp_probe_ms;	   /* 0 = no probe, default 5: wait for a reply to our probe */
 
-	char health_command[CFG_CMD_MAX];   /* "" = none */
-	char reboot_command[CFG_CMD_MAX];   /* twinctl reboot, default /sbin/reboot */
-	char shutdown_command[CFG_CMD_MAX]; /* twinctl shutdown, default /sbin/poweroff */
-	uint32_t health_interval_ms;	    /* default 1000 */
-	uint32_t health_timeout_ms;	    /* default 2000 */
-	uint32_t health_fall;		    /* failures in a row before Inactive, default 2 */
-	uint32_t health_rise;		    /* successes in a row to recover, default 2 */
+	char health_command[CFG_CMD_MAX];     /* "" = none */
+	char reboot_command[CFG_CMD_MAX];     /* twinctl reboot, default /sbin/reboot */
+	char shutdown_command[CFG_CMD_MAX];   /* twinctl shutdown, default /sbin/poweroff */
+	char membership_command[CFG_CMD_MAX]; /* run after pairing/dissolve, before the restart; "" = none */
+	uint32_t health_interval_ms;	      /* default 1000 */
+	uint32_t health_timeout_ms;	      /* default 2000 */
+	uint32_t health_fall;		      /* failures in a row before Inactive, default 2 */
+	uint32_t health_rise;		      /* successes in a row to recover, default 2 */
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
 

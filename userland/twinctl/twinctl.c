@@ -24,6 +24,8 @@ static const struct {
     {"reboot", cmd_power, "[--peer] [--yes]", "reboot this node (or the peer); the active hands over first"},
     {"shutdown", cmd_power, "[--peer] [--yes]", "power off this node (or the peer)"},
     {"password", cmd_password, "set", "set this node's admin password (asked for by cluster create)"},
+    {"update", cmd_update, "[--dry-run] [--force] FILE",
+     "install a signed update bundle in the other boot slot"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

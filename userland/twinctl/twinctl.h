@@ -29,6 +29,7 @@ int cmd_takeover(const struct twinctl *t, int argc, char **argv);
 int cmd_release(const struct twinctl *t, int argc, char **argv);
 int cmd_cluster(const struct twinctl *t, int argc, char **argv);
 int cmd_power(const struct twinctl *t, int argc, char **argv);
+int cmd_update(const struct twinctl *t, int argc, char **argv);
 
 /* A request whose outcome comes later ("cluster ..."): send it, then poll
  * "cluster result" until done; rep holds the outcome. */

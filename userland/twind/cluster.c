@@ -99,6 +99,7 @@ static void on_changed(void *ctx, const struct cluster_state *cs)
 	} else if (cs) {
 		atomic_file_remove(path, err, sizeof(err)); /* a new pair brings its own */
 	}
+	d->paired = cs != NULL;
 	log_info("cluster membership changed (%s): restarting in %d ms", cs ? "paired" : "dissolved",
 		 REEXEC_DELAY_MS);
 	c->reexec_at_ms = now_ms() + REEXEC_DELAY_MS;

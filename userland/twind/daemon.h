@@ -76,6 +76,7 @@ struct twind {
 	struct drbd_status drbd_st;    /* last read, refreshed at ticks */
 	int drbd_st_ok;
 	int reexec;   /* membership changed: exec ourselves after shutdown */
+	int paired;   /* ... and this node is now paired (else dissolved) */
 	int keep_vip; /* dissolved while Active: keep the failover IP across the restart */
 	struct health *health;
 	struct notify *notify; /* notify scripts on state changes */

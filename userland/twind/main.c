@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -31,6 +33,8 @@
 #include "persist.h"
 #include "replica.h"
 #include "vip.h"
+
+#define MEMBERSHIP_TIMEOUT_MS 120000
 
 enum {
 	T_SIG = 1,
@@ -475,6 +479,55 @@ static int run(struct twind *d)
 	return 0;
 }
 
+/* membership_command, between the stored change and the restart: what the
+ * pair shares outside twind (DRBD, addresses) is ready when it starts. */
+static void membership_hook(const struct twind *d)
+{
+	const char *what = d->paired ? "paired" : "dissolved";
+	char cmd[CFG_CMD_MAX + 16];
+	int status;
+
+	if (!d->cfg.membership_command[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "%s %s", d->cfg.membership_command, what);
+	log_info("membership: running %s", cmd);
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_err("membership: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks signals for signalfd */
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (int waited_ms = 0;; waited_ms += 100) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			log_err("membership: waitpid: %s", strerror(errno));
+			return;
+		}
+		if (waited_ms >= MEMBERSHIP_TIMEOUT_MS) {
+			log_err("membership: %s still running after %d s: killed", cmd,
+				MEMBERSHIP_TIMEOUT_MS / 1000);
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("membership: %s done", cmd);
+	else
+		log_err("membership: %s failed (%s %d)", cmd, WIFEXITED(status) ? "exit" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
 	static struct twind d;
@@ -545,6 +598,7 @@ int main(int argc, char **argv)
 	shutdown_daemon(&d);
 	if (d.reexec) {
 		/* membership changed: start again from the new configuration */
+		membership_hook(&d);
 		log_info("restarting");
 		execv("/proc/self/exe", argv);
 		log_err("exec: %s", strerror(errno));
