@@ -4,37 +4,64 @@
 # the old active after its IP is gone and promotes the new one before its
 # IP goes up; a takeover is refused while DRBD is not in sync; a disk that
 # is not UpToDate is never promoted. Root only.
+# DRBD_VERSION=9 (test_drbd9.sh): the same with DRBD 9's interface: /proc/drbd
+# says version 9 and the state comes from a stand-in `drbdsetup events2`.
 set -u
 . "$(dirname "$0")/lib.sh"
+V=${DRBD_VERSION:-8}
 
 pair_setup
 mkdir -p "$WORK/bin"
-# drbdadm [--force] primary|secondary RES: rewrites this node's stand-in
-# /proc/drbd (TWIN_DRBD_PROC) and logs the call with a timestamp
+# $WORK/NODE/drbd is each node's DRBD state in /proc/drbd 8.4 form: what the
+# checks read. With DRBD 9 every change is also an events2 line in drbd.events.
+# drbdadm [--force] primary|secondary RES: changes the role, logs the call
+# with a timestamp
 cat >"$WORK/bin/drbdadm" <<'EOS'
 #!/bin/sh
 [ "$1" = --force ] && shift
 op=$1
-f=$TWIN_DRBD_PROC
+f=$TWIN_TEST_DRBD
 case $op in
-primary) sed -i 's/ro:[A-Za-z]*\//ro:Primary\//' "$f" ;;
-secondary) sed -i 's/ro:[A-Za-z]*\//ro:Secondary\//' "$f" ;;
+primary) sed -i 's/ro:[A-Za-z]*\//ro:Primary\//' "$f"; r=Primary ;;
+secondary) sed -i 's/ro:[A-Za-z]*\//ro:Secondary\//' "$f"; r=Secondary ;;
 *) echo "drbdadm: $op not faked" >&2; exit 1 ;;
 esac
+[ -e "$f.events" ] && echo "change resource name:$2 role:$r" >>"$f.events"
 echo "$(date +%s%N) $op" >>"$f.log"
 EOS
-chmod +x "$WORK/bin/drbdadm"
+# drbdsetup events2 --statistics RES: follows drbd.events
+cat >"$WORK/bin/drbdsetup" <<'EOS'
+#!/bin/sh
+[ "$1" = events2 ] || { echo "drbdsetup: $1 not faked" >&2; exit 1; }
+exec tail -n +1 -F "$TWIN_TEST_DRBD.events" 2>/dev/null
+EOS
+chmod +x "$WORK/bin/drbdadm" "$WORK/bin/drbdsetup"
 proc() { # proc NODE ROLE DISK PEER_DISK
 	printf 'version: 8.4.11 (api:1/proto:86-101)\n 0: cs:Connected ro:%s/Secondary ds:%s/%s C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n' \
 		"$2" "$3" "$4" >"$WORK/$1/drbd"
+	[ "$V" = 9 ] && printf '%s\n' "change resource name:r0 role:$2" \
+		"change device name:r0 volume:0 minor:0 disk:$3" \
+		"change peer-device name:r0 peer-node-id:1 conn-name:peer volume:0 replication:Established peer-disk:$4" \
+		>>"$WORK/$1/drbd.events"
+	return 0
 }
 for n in a b; do
 	mkdir -p "$WORK/$n"
+	if [ "$V" = 9 ]; then
+		printf 'version: 9.2.4 (api:2/proto:86-122)\n' >"$WORK/$n/proc"
+		printf '%s\n' "exists resource name:r0 role:Secondary suspended:no" \
+			"exists connection name:r0 peer-node-id:1 conn-name:peer connection:Connected role:Secondary" \
+			"exists device name:r0 volume:0 minor:0 disk:UpToDate client:no" \
+			"exists peer-device name:r0 peer-node-id:1 conn-name:peer volume:0 replication:Established peer-disk:UpToDate out-of-sync:0" \
+			"exists -" >"$WORK/$n/drbd.events"
+	fi
 	proc $n Secondary UpToDate UpToDate
 	write_conf $n "$([ $n = a ] && echo 1 || echo 2)" "$([ $n = a ] && echo 2 || echo 1)" \
 		"$([ $n = a ] && echo $IP_B || echo $IP_A)" "$([ $n = a ] && echo 150 || echo 100)" "drbd_resource r0"
 	ns=$([ $n = a ] && echo "$NS_A" || echo "$NS_B")
-	ip netns exec "$ns" env PATH="$WORK/bin:$PATH" TWIN_DRBD_PROC="$WORK/$n/drbd" \
+	procfile=$WORK/$n/drbd
+	[ "$V" = 9 ] && procfile=$WORK/$n/proc
+	ip netns exec "$ns" env PATH="$WORK/bin:$PATH" TWIN_DRBD_PROC="$procfile" TWIN_TEST_DRBD="$WORK/$n/drbd" \
 		"$TWIND" -f "$WORK/$n/twin.conf" -v >>"$WORK/$n/twind.log" 2>&1 &
 	eval "PID_$n=$!"
 	disown $!
@@ -72,5 +99,6 @@ check "an Outdated disk is not promoted: a not Active" bash -c "! $TWINCTL -s $W
 check "...a stays Secondary" bash -c "grep -q ro:Secondary $WORK/a/drbd"
 check "...and says why" bash -c "$TWINCTL -s $WORK/a/twind.sock status | grep -q 'DRBD not promoted'"
 check "...no failover IP on a" no_vip "$NS_A"
+[ "$V" = 9 ] && check "DRBD 9: state followed through drbdsetup events2" grep -q "following r0 with drbdsetup events2" "$WORK/a/twind.log"
 [ "$FAIL" -gt 0 ] && dump_logs
-summary drbd_takeover
+summary "drbd_takeover (DRBD $V)"

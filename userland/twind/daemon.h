@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "drbd.h"
+#include "drbd9.h"
 #include "fsm.h"
 #include "hb_wire.h"
 #include "peer.h"
@@ -75,9 +76,12 @@ struct twind {
 	uint64_t drbd_wait_peer_until; /* a claim waits for the peer to demote, until then */
 	struct drbd_status drbd_st;    /* last read, refreshed at ticks */
 	int drbd_st_ok;
-	int reexec;   /* membership changed: exec ourselves after shutdown */
-	int paired;   /* ... and this node is now paired (else dissolved) */
-	int keep_vip; /* dissolved while Active: keep the failover IP across the restart */
+	struct drbd9_watch drbd9; /* DRBD 9: drbdsetup events2 (replica.c) */
+	uint64_t drbd9_tag;
+	uint64_t drbd9_retry_ms; /* when to (re)start it */
+	int reexec;		 /* membership changed: exec ourselves after shutdown */
+	int paired;		 /* ... and this node is now paired (else dissolved) */
+	int keep_vip;		 /* dissolved while Active: keep the failover IP across the restart */
 	struct health *health;
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */

@@ -2,9 +2,10 @@
  *
  * State comes from /proc/drbd (DRBD 8.4, the Debian kernel's in-tree
  * module); parsing is a pure function so the unit test feeds it sample
- * texts. Role changes run drbdadm (drbd-utils) without blocking the daemon:
- * drbd_ctl_start spawns it through subproc (pidfd in the daemon's epoll),
- * drbd_ctl_check reports when it ended and how.
+ * texts. DRBD 9 (whose /proc/drbd has no device lines) is read from
+ * drbdsetup events2 instead: drbd9.h, chosen by replica.c. Role changes run drbdadm (drbd-utils) without
+ * blocking the daemon: drbd_ctl_start spawns it through subproc (pidfd in the daemon's epoll), drbd_ctl_check
+ * reports when it ended and how.
  *
  * Rule: never promote a disk that is not UpToDate (Inconsistent, Outdated,
  * ...) unless forced by the admin; drbd_can_promote says why not. DRBD

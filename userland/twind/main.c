@@ -50,7 +50,8 @@ enum {
 	T_JOBS,
 	T_PEER,
 	T_CLTIMER,
-	T_DRBD
+	T_DRBD,
+	T_DRBD9
 };
 
 static void usage(FILE *f)
@@ -251,6 +252,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	drbd_ctl_init(&d->drbd);
 	d->drbd_tag = T_DRBD;
+	drbd9_watch_init(&d->drbd9);
+	d->drbd9_tag = T_DRBD9;
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		addrs[i] = d->cfg.vips[i].addr;
@@ -409,6 +412,8 @@ static void shutdown_daemon(struct twind *d)
 	if (d->ctl)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
+	if (d->drbd9.pid > 0)
+		drbd9_watch_stop(&d->drbd9);
 	if (d->health)
 		health_close(d->health);
 	if (d->jobs)
@@ -469,6 +474,8 @@ static int run(struct twind *d)
 			jobs_dispatch(d->jobs, mono_ns() / 1000000ull);
 		if (ready & (1u << T_DRBD))
 			replica_on_event(d);
+		if (ready & (1u << T_DRBD9))
+			replica_on_events2(d);
 		if (ready & (1u << T_PEER))
 			cluster_dispatch(d);
 		if (ready & (1u << T_CLTIMER))

@@ -12,16 +12,61 @@ int replica_enabled(const struct twind *d)
 	return d->cfg.drbd_resource[0] != 0;
 }
 
-int replica_read(const struct twind *d, struct drbd_status *st)
+/* DRBD 9 keeps no device lines in /proc/drbd: watch drbdsetup events2 */
+static void start_events2(struct twind *d, const char *proc)
+{
+	char text[256], err[256];
+	FILE *f;
+	size_t n;
+	uint64_t now = mono_ns() / 1000000ull;
+
+	if (now < d->drbd9_retry_ms || !(f = fopen(proc, "r")))
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	if (drbd_proc_version(text) != 9)
+		return;
+	d->drbd9_retry_ms = now + 1000; /* at most once a second if it keeps failing */
+	if (drbd9_watch_start(&d->drbd9, d->cfg.drbd_resource, d->epfd, d->drbd9_tag, err, sizeof(err)) < 0)
+		log_err("DRBD 9: drbdsetup events2: %s", err);
+	else
+		log_info("DRBD 9: following %s with drbdsetup events2", d->cfg.drbd_resource);
+}
+
+int replica_read(struct twind *d, struct drbd_status *st)
 {
 	const char *path = getenv("TWIN_DRBD_PROC"); /* tests: a file standing in for /proc/drbd */
 	char err[256];
 
+	if (d->drbd9.pid > 0)
+		return drbd9_status(&d->drbd9.st, st);
 	if (drbd_read(path ? path : DRBD_PROC, 0, st, err, sizeof(err)) < 0) {
 		log_debug("DRBD: %s", err);
+		if (d->epfd > 0)
+			start_events2(d, path ? path : DRBD_PROC);
 		return -1;
 	}
 	return 0;
+}
+
+void replica_on_events2(struct twind *d)
+{
+	int r = drbd9_watch_read(&d->drbd9);
+
+	if (r < 0) {
+		log_warn("DRBD 9: drbdsetup events2 ended; restarting it");
+		d->drbd_st_ok = 0;
+		return;
+	}
+	if (r > 0) {
+		struct drbd_status was = d->drbd_st;
+		d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
+		/* the peer learns a role or disk change now, not at the next tick */
+		if (d->lease && (was.role != d->drbd_st.role || was.disk != d->drbd_st.disk ||
+				 was.peer_disk != d->drbd_st.peer_disk || strcmp(was.conn, d->drbd_st.conn)))
+			beat_now(d);
+	}
 }
 
 int replica_promote(struct twind *d, int force, char *why, size_t len)

@@ -12,8 +12,10 @@
 struct twind;
 
 int replica_enabled(const struct twind *d);
-/* Current state of the resource (minor 0) from /proc/drbd; 0 or -1. */
-int replica_read(const struct twind *d, struct drbd_status *st);
+/* Current state of the resource (minor 0): from /proc/drbd (8.4), or for
+ * DRBD 9 from drbdsetup events2, started here when /proc/drbd says
+ * version 9. 0 or -1. */
+int replica_read(struct twind *d, struct drbd_status *st);
 /* Start promoting; 1 started (the claim waits for replica_on_event, or for
  * the peer's beats to say it is no longer Primary: replica_peer_changed), 0
  * already Primary, -1 refused or failed with why. */
@@ -22,5 +24,7 @@ int replica_promote(struct twind *d, int force, char *why, size_t len);
 void replica_demote(struct twind *d);
 /* drbdadm finished (epoll tag T_DRBD): completes a pending claim. */
 void replica_on_event(struct twind *d);
+/* drbdsetup events2 wrote something (epoll tag T_DRBD9). */
+void replica_on_events2(struct twind *d);
 
 #endif
