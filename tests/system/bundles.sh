@@ -5,9 +5,9 @@
 #   corrupt  the good bundle with one payload byte flipped (signature intact)
 #   broken   0.1.2 whose twind cannot start: the slot never reaches Standby,
 #            and gives up after 20 s instead of 300 (its boot-confirm-timeout)
-# Each is zero-padded into a raw file the VMs see as a disk (/dev/vdb, vdc,
-# vdd), as a bundle on a USB stick would be: the format allows zero padding
-# after the payload.
+# Each is written to the start of a raw file the VMs see as a disk (/dev/vdb,
+# vdc, vdd), as onto a USB stick: on a block device, twinctl update ignores
+# what follows the bundle.
 
 UPD_DRIVES="good corrupt broken"
 UPD_MIB=64

@@ -81,6 +81,8 @@ int bundle_file_open(struct bundle_file *b, const char *path, char *err, size_t 
 		goto bad;
 	}
 	b->size = (uint64_t)size;
+	struct stat st;
+	b->is_blk = fstat(b->fd, &st) == 0 && S_ISBLK(st.st_mode);
 	if (b->size < BUNDLE_PAYLOAD_OFF) {
 		fail(err, errlen, "%s: truncated: %" PRIu64 " bytes, not even a bundle header (%d bytes)",
 		     path, b->size, BUNDLE_PAYLOAD_OFF);
@@ -107,60 +109,10 @@ bad:
 	return -1;
 }
 
-int bundle_file_stream(struct bundle_file *b, uint8_t sum[32], int out_fd, char *err, size_t errlen)
-{
-	mbedtls_sha256_context h;
-	uint8_t *buf = malloc(CHUNK);
-	uint64_t done = 0, end = BUNDLE_PAYLOAD_OFF + b->hdr.payload_size;
-	int ret = -1;
-
-	if (!buf)
-		return fail(err, errlen, "out of memory");
-	mbedtls_sha256_init(&h);
-	mbedtls_sha256_starts_ret(&h, 0);
-	while (done < b->hdr.payload_size) {
-		size_t n = b->hdr.payload_size - done < CHUNK ? (size_t)(b->hdr.payload_size - done) : CHUNK;
-		ssize_t r = read_full(b->fd, buf, n, BUNDLE_PAYLOAD_OFF + done);
-		if (r != (ssize_t)n) {
-			fail(err, errlen, "payload: %s at byte %" PRIu64,
-			     r < 0 ? strerror(errno) : "file ended (truncated)", done);
-			goto out;
-		}
-		mbedtls_sha256_update_ret(&h, buf, n);
-		if (out_fd >= 0 && write_full(out_fd, buf, n, done) < 0) {
-			fail(err, errlen, "writing the slot at byte %" PRIu64 ": %s", done, strerror(errno));
-			goto out;
-		}
-		done += n;
-	}
-	/* anything after the payload: only zero padding (block devices) */
-	for (uint64_t off = end; off < b->size;) {
-		size_t n = b->size - off < CHUNK ? (size_t)(b->size - off) : CHUNK;
-		ssize_t r = read_full(b->fd, buf, n, off);
-		if (r <= 0)
-			break;
-		for (ssize_t i = 0; i < r; i++)
-			if (buf[i]) {
-				fail(err, errlen,
-				     "%" PRIu64 " unexpected bytes after the payload (not a bundle as built)",
-				     b->size - end);
-				goto out;
-			}
-		off += (uint64_t)r;
-	}
-	if (out_fd >= 0 && fsync(out_fd) < 0) {
-		fail(err, errlen, "syncing the slot: %s", strerror(errno));
-		goto out;
-	}
-	mbedtls_sha256_finish_ret(&h, sum);
-	ret = 0;
-out:
-	mbedtls_sha256_free(&h);
-	free(buf);
-	return ret;
-}
-
-int bundle_hash_fd(int fd, uint64_t len, uint8_t sum[32], char *err, size_t errlen)
+/* SHA-256 of len bytes of fd from off; if out_fd >= 0 they are also
+ * written there from offset 0. what names the source in errors. */
+static int hash_copy(int fd, uint64_t off, uint64_t len, uint8_t sum[32], int out_fd, const char *what,
+		     char *err, size_t errlen)
 {
 	mbedtls_sha256_context h;
 	uint8_t *buf = malloc(CHUNK);
@@ -173,12 +125,17 @@ int bundle_hash_fd(int fd, uint64_t len, uint8_t sum[32], char *err, size_t errl
 	mbedtls_sha256_starts_ret(&h, 0);
 	while (done < len) {
 		size_t n = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
-		if (read_full(fd, buf, n, done) != (ssize_t)n) {
-			fail(err, errlen, "reading back at byte %" PRIu64 ": %s", done,
-			     errno ? strerror(errno) : "short");
+		ssize_t r = read_full(fd, buf, n, off + done);
+		if (r != (ssize_t)n) {
+			fail(err, errlen, "%s: %s at byte %" PRIu64, what,
+			     r < 0 ? strerror(errno) : "ended early (truncated)", done);
 			goto out;
 		}
 		mbedtls_sha256_update_ret(&h, buf, n);
+		if (out_fd >= 0 && write_full(out_fd, buf, n, done) < 0) {
+			fail(err, errlen, "writing the slot at byte %" PRIu64 ": %s", done, strerror(errno));
+			goto out;
+		}
 		done += n;
 	}
 	mbedtls_sha256_finish_ret(&h, sum);
@@ -187,6 +144,38 @@ out:
 	mbedtls_sha256_free(&h);
 	free(buf);
 	return ret;
+}
+
+int bundle_file_stream(struct bundle_file *b, uint8_t sum[32], int out_fd, char *err, size_t errlen)
+{
+	uint64_t end = BUNDLE_PAYLOAD_OFF + b->hdr.payload_size;
+	uint8_t buf[4096];
+
+	if (hash_copy(b->fd, BUNDLE_PAYLOAD_OFF, b->hdr.payload_size, sum, out_fd, "payload", err, errlen) <
+	    0)
+		return -1;
+	/* in a file, anything after the payload is zero padding at most */
+	for (uint64_t off = end; !b->is_blk && off < b->size;) {
+		ssize_t r = read_full(
+		    b->fd, buf, b->size - off < sizeof(buf) ? (size_t)(b->size - off) : sizeof(buf), off);
+		if (r <= 0)
+			break;
+		for (ssize_t i = 0; i < r; i++)
+			if (buf[i])
+				return fail(err, errlen,
+					    "%" PRIu64
+					    " unexpected bytes after the payload (not a bundle as built)",
+					    b->size - end);
+		off += (uint64_t)r;
+	}
+	if (out_fd >= 0 && fsync(out_fd) < 0)
+		return fail(err, errlen, "syncing the slot: %s", strerror(errno));
+	return 0;
+}
+
+int bundle_hash_fd(int fd, uint64_t len, uint8_t sum[32], char *err, size_t errlen)
+{
+	return hash_copy(fd, 0, len, sum, -1, "reading back", err, errlen);
 }
 
 void bundle_file_close(struct bundle_file *b)

@@ -11,6 +11,7 @@
 struct bundle_file {
 	int fd;
 	uint64_t size; /* bytes in the file or device */
+	int is_blk;    /* a block device (a USB stick): bytes after the bundle are not its own */
 	uint8_t hdr_blk[BUNDLE_HDR_SIZE];
 	uint8_t sig_blk[BUNDLE_SIG_SIZE];
 	struct bundle_hdr hdr;
@@ -23,8 +24,8 @@ struct bundle_file {
 int bundle_file_open(struct bundle_file *b, const char *path, char *err, size_t errlen);
 
 /* Read the payload once: SHA-256 into sum, and if out_fd >= 0 also write it
- * there from offset 0. Bytes after the payload must be zero (a block
- * device's padding). 0, or -1 with err. */
+ * there from offset 0. In a file, bytes after the payload must be zeros
+ * (padding); on a block device they are ignored. 0, or -1 with err. */
 int bundle_file_stream(struct bundle_file *b, uint8_t sum[32], int out_fd, char *err, size_t errlen);
 
 /* SHA-256 of the first len bytes of fd (read back a written slot). */
