@@ -96,6 +96,11 @@ out=$("$TWINCTL" update "$W/good" 2>&1)
 [ $? -eq 1 ] && grep -q "not confirmed yet" <<<"$out" && [ ! -e "$W/tried" ] &&
 	ok "refused while the running slot is on trial: $(head -n1 <<<"$out")" || not_ok "trial slot: $out"
 reset
+printf 'running slot: A\n' >"$W/status"
+out=$("$TWINCTL" update "$W/good" 2>&1)
+[ $? -eq 1 ] && grep -q "not confirmed yet (boot in progress: ?)" <<<"$out" && [ ! -e "$W/tried" ] &&
+	ok "refused when bootctl does not say how the running slot is" || not_ok "no slot lines: $out"
+reset
 mv "$W/key.pub" "$W/key.pub.away"
 out=$("$TWINCTL" update "$W/good" 2>&1)
 [ $? -eq 1 ] && grep -q "no trusted update key" <<<"$out" && ok "no public key: refused" || not_ok "no key: $out"

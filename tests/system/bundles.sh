@@ -5,11 +5,12 @@
 #   corrupt  the good bundle with one payload byte flipped (signature intact)
 #   broken   0.1.2 whose twind cannot start: the slot never reaches Standby,
 #            and gives up after 20 s instead of 300 (its boot-confirm-timeout)
+#   nokernel 0.1.3 without /boot/vmlinuz: GRUB cannot even load it
 # Each is written to the start of a raw file the VMs see as a disk (/dev/vdb,
-# vdc, vdd), as onto a USB stick: on a block device, twinctl update ignores
+# vdc, vdd, vde), as onto a USB stick: on a block device, twinctl update ignores
 # what follows the bundle.
 
-UPD_DRIVES="good corrupt broken"
+UPD_DRIVES="good corrupt broken nokernel"
 UPD_MIB=64
 
 # upd_prepare IMAGE_DIR BUILD_DIR: makes $SYS_DIR/upd-*.img; 0, or 1 with a reason on stdout
@@ -42,6 +43,12 @@ upd_prepare() {
 		-processors 1 >/dev/null &&
 		"$tool" create -k "$key" -b qemu-x86_64 -V 0.1.2 "$w/broken.sq" "$w/broken.twu" >/dev/null ||
 		{ echo "cannot make the 0.1.2 bundle"; return 1; }
+	sed -i 's/^TWIN_VERSION=.*/TWIN_VERSION=0.1.3/' "$w/root/etc/twin-release"
+	rm -f "$w/root/boot/vmlinuz"
+	mksquashfs "$w/root" "$w/nokernel.sq" -noappend -all-root -comp gzip -no-xattrs -quiet -no-progress \
+		-processors 1 >/dev/null &&
+		"$tool" create -k "$key" -b qemu-x86_64 -V 0.1.3 "$w/nokernel.sq" "$w/nokernel.twu" >/dev/null ||
+		{ echo "cannot make the 0.1.3 bundle"; return 1; }
 	for d in $UPD_DRIVES; do
 		dd if="$w/$d.twu" of="$SYS_DIR/upd-$d.img" conv=notrunc status=none
 	done

@@ -131,7 +131,7 @@ static int read_running(const char *file, struct running *r)
 {
 	const char *rel_path = env_or("TWIN_RELEASE", "/etc/twin-release");
 	const char *bootctl = env_or("TWIN_BOOTCTL", "/usr/lib/twin/bootctl");
-	char rel[1024], st[1024], why[300], own[32];
+	char rel[1024], st[1024], why[300], own[32] = "";
 	int fd = open(rel_path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, rel, sizeof(rel) - 1);
 
