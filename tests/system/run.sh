@@ -164,6 +164,26 @@ reboot_to_standby() {
 	log_wait "$1" "$off" "Twin: booting slot $2" "$3" && vm_login "$1" 180 >/dev/null &&
 		poll "$1" "twinctl status | grep -Eq '^\* .*Standby'" 120
 }
+# fallback_step DEV VERSION SECONDS TRIES LOGWANT WHAT: on VM $u (running slot
+# B), install the bundle on /dev/DEV into slot A and reboot; 0 if slot B is
+# back within SECONDS with slot A given up after TRIES boots of it and the
+# console saying LOGWANT
+fallback_step() {
+	local out t off st tries
+	out=$(vm_run $u "twinctl update /dev/$1; echo EXIT \$?" 300)
+	if ! grep -q "EXIT 0" <<<"$out" || ! grep -q "slot A holds version $2" <<<"$out"; then
+		note "$6: $out"
+		return 1
+	fi
+	t=$(now)
+	off=$(stat -c %s "$(vm_log $u)")
+	reboot_to_standby $u B "$3" && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot A: 0'" 60 || return 1
+	st=$(slot_state $u)
+	tries=$(tail -c +$((off + 1)) "$(vm_log $u)" | grep -c 'Twin: booting slot A')
+	note "VM $u, $6: back on slot B $(since "$t") s after the reboot: $st; boots of slot A: $tries"
+	grep -q "running slot: B .*slot A: 0 slot B: ok.*version 0.1.1" <<<"$st" && [ "$tries" = "$4" ] &&
+		tail -c +$((off + 1)) "$(vm_log $u)" | grep -q "$5"
+}
 u=$standby
 if [ -z "${VM_EXTRA_ARGS:-}" ]; then
 	nok "5 update bundles: $upd_why"
@@ -191,36 +211,11 @@ else
 	else
 		note "good bundle: $out"
 	fi
-	out=$(vm_run $u "twinctl update /dev/vdd; echo EXIT \$?" 300)
-	if grep -q "EXIT 0" <<<"$out" && grep -q 'slot A holds version 0.1.2' <<<"$out"; then
-		tf=$(now)
-		off=$(stat -c %s "$(vm_log $u)")
-		# three tries of slot A (each: boot, twind fails, boot-confirm gives up after 20 s), then B
-		if reboot_to_standby $u B 600 && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot A: 0'" 60; then
-			st=$(slot_state $u)
-			tries=$(tail -c +$((off + 1)) "$(vm_log $u)" | grep -c 'Twin: booting slot A')
-			note "VM $u fell back $(since "$tf") s after the reboot: $st; slot A boots seen in the log: $tries"
-			grep -q "running slot: B .*slot A: 0 slot B: ok.*version 0.1.1" <<<"$st" &&
-				[ "$tries" = 3 ] && tail -c +$((off + 1)) "$(vm_log $u)" | grep -q "failed to boot, falling back to slot B" &&
-				t5=$((t5 + 1))
-		fi
-	else
-		note "broken bundle: $out"
-	fi
+	# three tries of slot A (each: boot, twind fails, boot-confirm gives up after 20 s), then B
+	fallback_step vdd 0.1.2 600 3 "failed to boot, falling back to slot B" "0.1.2 never reaches Standby" &&
+		t5=$((t5 + 1))
 	# a slot GRUB cannot load (no kernel): the other slot boots in the same pass
-	out=$(vm_run $u "twinctl update /dev/vde; echo EXIT \$?" 300)
-	if grep -q "EXIT 0" <<<"$out" && grep -q 'slot A holds version 0.1.3' <<<"$out"; then
-		tk=$(now)
-		off=$(stat -c %s "$(vm_log $u)")
-		if reboot_to_standby $u B 300 && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot A: 0'" 60; then
-			st=$(slot_state $u)
-			note "VM $u skipped the unloadable slot: back $(since "$tk") s after the reboot: $st"
-			grep -q "running slot: B .*slot A: 0 slot B: ok.*version 0.1.1" <<<"$st" &&
-				tail -c +$((off + 1)) "$(vm_log $u)" | grep -q "slot A cannot be loaded" && t5=$((t5 + 1))
-		fi
-	else
-		note "no-kernel bundle: $out"
-	fi
+	fallback_step vde 0.1.3 300 1 "slot A cannot be loaded" "0.1.3 has no kernel" && t5=$((t5 + 1))
 	if [ $t5 = 4 ] && [ "$(state $active)" = Active ] && has_vip $active; then
 		ok "5 update bundles: corrupted one refused, 0.1.1 boots from slot B, 0.1.2 that never reaches Standby falls back to B after 3 tries, 0.1.3 without a kernel is skipped at once"
 	else

@@ -316,6 +316,13 @@ static const char *resp_body(struct ctl_resp *r, size_t *len)
 	return body;
 }
 
+/* a sync round ended in an error: why, for status; the call is over */
+static void sync_failed(struct cluster *c, const char *why)
+{
+	snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s", why);
+	c->sync_call = NULL;
+}
+
 static void sync_files_cb(void *ctx, int status, const struct ctl_reply *rep, const char *err,
 			  const uint8_t peer_fp[ID_FP_LEN]);
 
@@ -355,11 +362,7 @@ static void sync_files_cb(void *ctx, int status, const struct ctl_reply *rep, co
 	char e[256];
 
 	if (status != PEERLINK_OK || !rep->ok || cfgsync_decode_result(rep, &res, e, sizeof(e)) < 0) {
-		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s",
-			 status != PEERLINK_OK ? err
-			 : !rep->ok	       ? rep->message
-					       : e);
-		c->sync_call = NULL;
+		sync_failed(c, status != PEERLINK_OK ? err : !rep->ok ? rep->message : e);
 		return;
 	}
 	c->files_sent += res.applied;
@@ -377,11 +380,7 @@ static void sync_offer_cb(void *ctx, int status, const struct ctl_reply *rep, co
 	char e[256];
 
 	if (status != PEERLINK_OK || !rep->ok || cfgsync_decode_wants(rep, &want, &newer, e, sizeof(e)) < 0) {
-		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s",
-			 status != PEERLINK_OK ? err
-			 : !rep->ok	       ? rep->message
-					       : e);
-		c->sync_call = NULL;
+		sync_failed(c, status != PEERLINK_OK ? err : !rep->ok ? rep->message : e);
 		return;
 	}
 	if (newer.n)
@@ -427,7 +426,7 @@ static void sync_tick(struct cluster *c, uint64_t now)
 	peerlink_set_body(c->pl, body, len);
 	c->sync_call = peerlink_call_start(c->pl, &t, 1, verb, sync_offer_cb, c, err, sizeof(err));
 	if (!c->sync_call)
-		snprintf(c->sync_note, sizeof(c->sync_note), "sync failed: %s", err);
+		sync_failed(c, err);
 	ctl_resp_free(&r);
 }
 

@@ -14,7 +14,6 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -32,6 +31,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "replica.h"
+#include "subproc.h"
 #include "vip.h"
 
 #define MEMBERSHIP_TIMEOUT_MS 120000
@@ -487,52 +487,46 @@ static int run(struct twind *d)
 }
 
 /* membership_command, between the stored change and the restart: what the
- * pair shares outside twind (DRBD, addresses) is ready when it starts. */
+ * pair shares outside twind (DRBD, addresses) is ready when it starts. Runs
+ * like every other command of ours (subproc: own process group, clean
+ * signal state), but waited for: nothing else is running any more. */
 static void membership_hook(const struct twind *d)
 {
-	const char *what = d->paired ? "paired" : "dissolved";
-	char cmd[CFG_CMD_MAX + 16];
-	int status;
+	char cmd[CFG_CMD_MAX + 16], how[64];
+	char *argv[] = {"sh", "-c", cmd, NULL};
+	struct subproc sp;
+	int status = -1, ep;
 
 	if (!d->cfg.membership_command[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "%s %s", d->cfg.membership_command, what);
+	snprintf(cmd, sizeof(cmd), "%s %s", d->cfg.membership_command, d->paired ? "paired" : "dissolved");
 	log_info("membership: running %s", cmd);
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_err("membership: fork: %s", strerror(errno));
+	subproc_init(&sp);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || subproc_start(&sp, ep, 0, argv, NULL) < 0) {
+		log_err("membership: cannot run %s: %s", cmd, strerror(errno));
+		if (ep >= 0)
+			close(ep);
 		return;
 	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks signals for signalfd */
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int waited_ms = 0;; waited_ms += 100) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			log_err("membership: waitpid: %s", strerror(errno));
-			return;
-		}
-		if (waited_ms >= MEMBERSHIP_TIMEOUT_MS) {
+	uint64_t end = mono_ns() + MEMBERSHIP_TIMEOUT_MS * 1000000ull;
+	while (!subproc_check(&sp, &status)) {
+		struct epoll_event ev;
+		if (mono_ns() > end) {
 			log_err("membership: %s still running after %d s: killed", cmd,
 				MEMBERSHIP_TIMEOUT_MS / 1000);
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
+			subproc_abort(&sp, 1000);
+			close(ep);
 			return;
 		}
-		nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+		epoll_wait(ep, &ev, 1, 1000);
 	}
+	close(ep);
+	subproc_status_str(status, how, sizeof(how));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_info("membership: %s done", cmd);
 	else
-		log_err("membership: %s failed (%s %d)", cmd, WIFEXITED(status) ? "exit" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		log_err("membership: %s failed (%s)%s%s", cmd, how, sp.errlen ? ": " : "", sp.errline);
 }
 
 int main(int argc, char **argv)

@@ -20,14 +20,18 @@ static void start_events2(struct twind *d, const char *proc)
 	size_t n;
 	uint64_t now = mono_ns() / 1000000ull;
 
-	if (now < d->drbd9_retry_ms || !(f = fopen(proc, "r")))
+	/* at most once a second: a missing 8.4 device must not cost a second
+	 * read of /proc/drbd at every tick */
+	if (now < d->drbd9_retry_ms)
+		return;
+	d->drbd9_retry_ms = now + 1000;
+	if (!(f = fopen(proc, "r")))
 		return;
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = 0;
 	if (drbd_proc_version(text) != 9)
 		return;
-	d->drbd9_retry_ms = now + 1000; /* at most once a second if it keeps failing */
 	if (drbd9_watch_start(&d->drbd9, d->cfg.drbd_resource, d->epfd, d->drbd9_tag, err, sizeof(err)) < 0)
 		log_err("DRBD 9: drbdsetup events2: %s", err);
 	else
