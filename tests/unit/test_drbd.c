@@ -27,6 +27,27 @@ static const char *const connected =
     " 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n"
     "    ns:0 nr:65496 dw:65496 dr:0 al:8 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
 
+/* after a split brain: StandAlone, the local writes counted in dw: and oos: */
+static const char *const standalone =
+    "version: 8.4.11 (api:1/proto:86-101)\n"
+    " 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----\n"
+    "    ns:0 nr:65496 dw:77784 dr:0 al:12 bm:3 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:12288\n";
+
+static void test_parse_written(void)
+{
+	struct drbd_status st;
+
+	CHECK_EQ(drbd_parse_proc(connected, 0, &st), 0);
+	CHECK_EQ(st.written_kib, 65496);
+	CHECK_EQ(drbd_parse_proc(standalone, 0, &st), 0);
+	CHECK_STR(st.conn, "StandAlone");
+	CHECK_EQ(st.written_kib, 77784);
+	CHECK_EQ(st.oos_kib, 12288);
+	CHECK_EQ(st.peer_disk, DRBD_DISK_UNKNOWN);
+	CHECK_EQ(drbd_parse_proc(syncing, 1, &st), 0);
+	CHECK_EQ(st.written_kib, 0);
+}
+
 static void test_parse_syncing(void)
 {
 	struct drbd_status st;
@@ -157,6 +178,10 @@ static void test_ctl(void)
 	CHECK_EQ(ok, 1);
 	CHECK_EQ(run_ctl(DRBD_PROMOTE_FORCE, "r0", &ok, msg, sizeof(msg)), 0);
 	CHECK_STR(msg, "drbdadm primary --force r0: ok");
+	CHECK_EQ(run_ctl(DRBD_CONNECT_DISCARD, "r0", &ok, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "drbdadm connect --discard-my-data r0: ok");
+	CHECK_EQ(run_ctl(DRBD_OUTDATE, "r0", &ok, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "drbdadm outdate r0: ok");
 	CHECK_EQ(run_ctl(DRBD_PROMOTE, "bad", &ok, msg, sizeof(msg)), 0);
 	CHECK_EQ(ok, 0);
 	CHECK_STR(
@@ -172,7 +197,8 @@ static void test_ctl(void)
 		fclose(f);
 	}
 	CHECK_STR(buf,
-		  "primary r0\nsecondary r0\nprimary --force r0\nprimary bad\nsecondary x;touch pwned\n");
+		  "primary r0\nsecondary r0\nprimary --force r0\nconnect --discard-my-data r0\noutdate r0\n"
+		  "primary bad\nsecondary x;touch pwned\n");
 	setenv("PATH", old ? old : "/usr/bin:/bin", 1);
 	unlink(log);
 	unlink(path);
@@ -181,6 +207,7 @@ static void test_ctl(void)
 
 TEST_MAIN("drbd", {
 	test_parse_syncing();
+	test_parse_written();
 	test_promote_rule();
 	test_format();
 	test_ctl();

@@ -80,6 +80,8 @@ static void to_standby(struct fsm *m, const struct fsm_config *c)
 static void to_activating(struct fsm *m, const struct fsm_config *c)
 {
 	fsm_init(m, c, 5, T0);
+	if (c->witness) /* serving alone needs it */
+		step(m, FE_WITNESS_OK, T0 + 1);
 	step(m, FE_TICK, T0 + c->startup_wait_ms);
 	CHECK_EQ(m->state, NS_ACTIVATING);
 }
@@ -119,7 +121,7 @@ static void to_split(struct fsm *m, struct fsm_config c, int keep)
 {
 	c.data_replicated = 1;
 	to_active(m, &c);
-	beat(m, 7000, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, keep ? 1 : 99);
+	beat(m, 7000, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, keep ? 99 : 1);
 	CHECK_EQ(m->state, NS_SPLIT_BRAIN);
 }
 
@@ -156,12 +158,11 @@ static void test_init_and_names(void)
 
 static void test_keeper_rule(void)
 {
-	CHECK_EQ(fsm_split_brain_keeper(5, 100, 2, 4, 200, 1), 1); /* epoch first */
-	CHECK_EQ(fsm_split_brain_keeper(4, 200, 1, 5, 100, 2), 0);
-	CHECK_EQ(fsm_split_brain_keeper(5, 150, 2, 5, 100, 1), 1); /* then priority */
-	CHECK_EQ(fsm_split_brain_keeper(5, 100, 1, 5, 150, 2), 0);
-	CHECK_EQ(fsm_split_brain_keeper(5, 100, 1, 5, 100, 2), 1); /* then lower id */
-	CHECK_EQ(fsm_split_brain_keeper(5, 100, 2, 5, 100, 1), 0);
+	/* the node that served without interruption (lower epoch) keeps */
+	CHECK_EQ(fsm_split_brain_keeper(4, 2, 5, 1), 1);
+	CHECK_EQ(fsm_split_brain_keeper(5, 1, 4, 2), 0);
+	CHECK_EQ(fsm_split_brain_keeper(5, 1, 5, 2), 1); /* then the lower id */
+	CHECK_EQ(fsm_split_brain_keeper(5, 2, 5, 1), 0);
 }
 
 static void test_initializing_beats(void)
@@ -507,37 +508,35 @@ static void test_active_dual(void)
 	struct fsm m;
 	struct fsm_result r;
 
-	/* no DRBD, we keep (higher epoch): alarm + re-GARP, once */
+	/* no DRBD, we keep (we served without interruption: the lower epoch;
+	 * the peer took over during the split): alarm + re-GARP, once */
 	to_active(&m, &c); /* epoch 6 */
-	r = beat(&m, 7000, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP, 5);
+	r = beat(&m, 7000, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP, 7);
 	CHECK_EQ(r.to, NS_ACTIVE);
 	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM));
-	CHECK_STR(r.reason, "dual active: peer yields (epoch 6 > 5)");
-	r = beat(&m, 7010, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP, 5);
+	CHECK_STR(r.reason, "dual active: peer yields (this node served without interruption: epoch 6 < 7)");
+	r = beat(&m, 7010, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP, 7);
 	CHECK_EQ(r.rule, -1);
 	/* the peer releases: re-announce so our GARP is the last */
-	r = beat(&m, 7020, NS_STANDBY, 200, PF, 5);
+	r = beat(&m, 7020, NS_STANDBY, 200, PF, 7);
 	CHECK_EQ(r.to, NS_ACTIVE);
 	CHECK_EQ(r.actions, (unsigned)FA_CLAIM);
 	CHECK_CONTAINS(r.reason, "re-announcing");
-	r = beat(&m, 7030, NS_STANDBY, 200, PF, 5);
+	r = beat(&m, 7030, NS_STANDBY, 200, PF, 7);
 	CHECK_EQ(r.rule, -1);
 
-	/* no DRBD, the peer keeps (higher epoch) */
+	/* no DRBD, the peer keeps (it served longer: lower epoch), whatever
+	 * the priorities say */
 	to_active(&m, &c);
-	r = beat(&m, 7000, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, 7);
+	r = beat(&m, 7000, NS_ACTIVE, 10, PF | HB_F_HOLDS_VIP, 5);
 	CHECK_EQ(r.to, NS_STANDBY);
 	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_ALARM | FA_NOTIFY));
-	CHECK_STR(r.reason, "dual active: this node yields (epoch 6 < 7)");
-	/* equal epochs: priority, then node id */
+	CHECK_STR(r.reason, "dual active: this node yields (peer served without interruption: epoch 6 > 5)");
+	/* equal epochs: the lower node id */
 	to_active(&m, &c);
-	r = beat(&m, 7000, NS_ACTIVE, 99, PF, 6);
+	r = beat(&m, 7000, NS_ACTIVE, 200, PF, 6);
 	CHECK_EQ(r.to, NS_ACTIVE);
-	CHECK_CONTAINS(r.reason, "priority 100 > 99");
-	to_active(&m, &c);
-	r = beat(&m, 7000, NS_ACTIVE, 100, PF, 6);
-	CHECK_EQ(r.to, NS_ACTIVE);
-	CHECK_CONTAINS(r.reason, "node id 1 < 2");
+	CHECK_CONTAINS(r.reason, "epochs equal, node id 1 < 2");
 	struct fsm_config c2 = c;
 	c2.node_id = 2;
 	c2.peer_id = 1;
@@ -554,23 +553,24 @@ static void test_active_dual(void)
 			       .peer_state = NS_ACTIVE,
 			       .peer_priority = 100,
 			       .peer_flags = PF | HB_F_HOLDS_VIP,
-			       .peer_epoch = 1};
+			       .peer_epoch = 9};
 	r = step_ev(&m, &up);
 	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM));
 
 	/* DRBD: both go SplitBrain; the keeper keeps the IP */
 	c.data_replicated = 1;
 	to_active(&m, &c);
-	r = beat(&m, 7000, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, 5);
+	r = beat(&m, 7000, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, 8);
 	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
 	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM | FA_NOTIFY));
 	CHECK_CONTAINS(r.reason, "split brain: both Active, this node keeps the IP");
 	CHECK_EQ(m.holds_vip, 1);
+	CHECK_EQ(m.sb_pending, 1);
 	to_active(&m, &c);
-	r = beat(&m, 7000, NS_SPLIT_BRAIN, 100, PF | HB_F_HOLDS_VIP, 8);
+	r = beat(&m, 7000, NS_SPLIT_BRAIN, 100, PF | HB_F_HOLDS_VIP, 5);
 	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
 	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_ALARM | FA_NOTIFY));
-	CHECK_CONTAINS(r.reason, "drops the IP (epoch 6 < 8)");
+	CHECK_CONTAINS(r.reason, "drops the IP (peer served without interruption: epoch 6 > 5)");
 	CHECK_EQ(m.holds_vip, 0);
 	/* a SplitBrain peer without the IP is not dual active */
 	to_active(&m, &c);
@@ -731,6 +731,186 @@ static void test_split_brain(void)
 	/* the victim does not contest the survivor */
 	CHECK_EQ(beat(&m, 9110, NS_SPLIT_BRAIN, 1, PF, 1).rule, -1);
 	CHECK_EQ(m.state, NS_STANDBY);
+}
+
+static void test_witness(void)
+{
+	struct fsm_config c = cfg_default();
+	struct fsm m;
+	struct fsm_result r;
+
+	c.witness = 1;
+	/* alone at start: only with a witness reached */
+	fsm_init(&m, &c, 5, T0);
+	r = step(&m, FE_TICK, T0 + c.startup_wait_ms);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_EQ(r.actions & FA_ALARM, (unsigned)FA_ALARM);
+	CHECK_STR(r.reason, "startup wait over, no peer, but no witness reached");
+	r = step(&m, FE_WITNESS_OK, T0 + c.startup_wait_ms + 10);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_STR(r.reason, "witness reached, peer still dead: taking over");
+	fsm_init(&m, &c, 5, T0);
+	step(&m, FE_WITNESS_OK, T0 + 10);
+	r = step(&m, FE_TICK, T0 + c.startup_wait_ms);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+
+	/* Standby: the peer dies but no witness answers: stay, alarm */
+	to_standby(&m, &c);
+	r = step(&m, FE_PEER_DEAD, 2000);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_EQ(r.actions, (unsigned)FA_ALARM);
+	CHECK_STR(r.reason, "peer dead but no witness reached");
+	CHECK_EQ(step(&m, FE_TICK, 4000).rule, -1); /* no retry without it */
+	r = step(&m, FE_WITNESS_OK, 4100);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	/* ...with the witness reached it takes over at once */
+	to_standby(&m, &c);
+	step(&m, FE_WITNESS_OK, 1500);
+	r = step(&m, FE_PEER_DEAD, 2000);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	/* a witness that comes back while the peer lives changes nothing */
+	to_standby(&m, &c);
+	CHECK_EQ(step(&m, FE_WITNESS_OK, 1500).rule, -1);
+	CHECK_EQ(m.state, NS_STANDBY);
+	/* Initializing: the peer dies before we settled */
+	fsm_init(&m, &c, 5, T0);
+	r = step(&m, FE_PEER_DEAD, T0 + 10);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "peer dead but no witness reached");
+
+	/* Active: peer silent and witness lost (either order): isolated */
+	to_active(&m, &c);
+	step(&m, FE_WITNESS_OK, 6100);
+	beat(&m, 6200, NS_STANDBY, 100, PF, 5);
+	r = step(&m, FE_PEER_DEAD, 6300);
+	CHECK_EQ(r.rule, -1); /* the witness answers: go on serving alone */
+	r = step(&m, FE_WITNESS_LOST, 6400);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_ALARM | FA_NOTIFY));
+	CHECK_STR(r.reason, "isolated: peer silent on every path and no witness reached");
+	CHECK_EQ(m.isolated, 1);
+	CHECK_EQ(m.holds_vip, 0);
+	CHECK_EQ(fsm_beat_flags(&m) & HB_F_HEALTHY, 0); /* the peer sees we cannot serve */
+	CHECK_EQ(fsm_serviceable(&m), 0);
+	/* health coming and going does not end the isolation */
+	CHECK_EQ(step(&m, FE_HEALTH_OK, 6500).rule, -1);
+	CHECK_EQ(m.state, NS_INACTIVE);
+	/* the peer heard again: isolation over, Idle (auto-failback off) */
+	r = beat(&m, 6600, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, 7);
+	CHECK_EQ(r.to, NS_IDLE);
+	CHECK_STR(r.reason, "isolation over; auto-failback off: waiting for admin restore");
+	CHECK_EQ(m.isolated, 0);
+	/* ...or with auto-failback, Standby */
+	c.auto_failback = 1;
+	to_active(&m, &c);
+	step(&m, FE_WITNESS_LOST, 6100);
+	r = step(&m, FE_PEER_DEAD, 6300);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	r = beat(&m, 6600, NS_ACTIVE, 100, PF | HB_F_HOLDS_VIP, 7);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "isolation over");
+	c.auto_failback = 0;
+	/* the witness answers again and the peer is still silent: serve */
+	to_active(&m, &c);
+	step(&m, FE_PEER_DEAD, 6300);
+	r = step(&m, FE_WITNESS_LOST, 6400);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	r = step(&m, FE_WITNESS_OK, 6500);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_STR(r.reason, "isolation over, peer dead: taking over");
+	/* ...unless failover was disabled meanwhile */
+	to_active(&m, &c);
+	step(&m, FE_PEER_DEAD, 6300);
+	step(&m, FE_WITNESS_LOST, 6400);
+	step(&m, FE_FAILOVER_DISABLE, 6450);
+	r = step(&m, FE_WITNESS_OK, 6500);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "isolation over, peer dead but failover disabled");
+	/* isolated while unhealthy: back only when both are over */
+	to_active(&m, &c);
+	step(&m, FE_PEER_DEAD, 6300);
+	step(&m, FE_WITNESS_LOST, 6400);
+	step(&m, FE_HEALTH_FAIL, 6450);
+	CHECK_EQ(step(&m, FE_WITNESS_OK, 6500).rule, -1);
+	CHECK_EQ(m.state, NS_INACTIVE);
+	r = step(&m, FE_HEALTH_OK, 6600);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	/* Activating is isolated too */
+	to_activating(&m, &c);
+	r = step(&m, FE_WITNESS_LOST, T0 + c.startup_wait_ms + 1);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	/* without a witness configured nothing of this applies */
+	c.witness = 0;
+	to_active(&m, &c);
+	CHECK_EQ(step(&m, FE_WITNESS_LOST, 6400).rule, -1);
+	CHECK_EQ(step(&m, FE_PEER_DEAD, 6500).rule, -1);
+	CHECK_EQ(m.state, NS_ACTIVE);
+}
+
+static void test_drbd_split_brain(void)
+{
+	struct fsm_config c = cfg_default();
+	struct fsm m;
+	struct fsm_result r;
+
+	c.data_replicated = 1;
+	/* Active, the peer Standby: we go on serving, re-announced */
+	to_active_with_peer(&m, &c, 100, 7000);
+	r = step(&m, FE_SPLIT_BRAIN, 7100);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM | FA_NOTIFY));
+	CHECK_STR(r.reason, "split brain reported by DRBD: this node keeps the IP (this node serves, the peer does not)");
+	CHECK_EQ(m.holds_vip, 1);
+	CHECK_EQ(step(&m, FE_SPLIT_BRAIN, 7200).rule, -1); /* once */
+	/* Active and the peer Active too: the keeper rule */
+	to_active(&m, &c);
+	beat(&m, 7000, NS_SPLIT_BRAIN, 100, PF | HB_F_HOLDS_VIP, 5); /* row: drops */
+	to_active(&m, &c);
+	m.peer_alive = 1;
+	m.peer_state = NS_ACTIVE;
+	m.peer_epoch = 3;
+	r = step(&m, FE_SPLIT_BRAIN, 7100);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_ALARM | FA_NOTIFY));
+	CHECK_EQ(m.holds_vip, 0);
+	/* Activating: the takeover is called off */
+	to_activating(&m, &c);
+	r = step(&m, FE_SPLIT_BRAIN, 6100);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions & FA_RELEASE, (unsigned)FA_RELEASE);
+	/* Standby: waits for the admin, holds nothing */
+	to_standby(&m, &c);
+	r = step(&m, FE_SPLIT_BRAIN, 2000);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions, (unsigned)(FA_ALARM | FA_NOTIFY));
+	CHECK_EQ(step(&m, FE_PEER_DEAD, 2100).rule, -1); /* never promotes by itself */
+	CHECK_EQ(m.state, NS_SPLIT_BRAIN);
+	/* a health failure does not forget the split brain */
+	r = step(&m, FE_HEALTH_FAIL, 2200);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	CHECK_EQ(m.sb_pending, 1);
+	r = step(&m, FE_HEALTH_OK, 2300);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_STR(r.reason, "health back; split brain not repaired: waiting for the admin");
+	/* the admin's choice ends it */
+	r = step(&m, FE_ADMIN_YIELD, 2400);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_EQ(m.sb_pending, 0);
+	/* a restart does not forget it either */
+	c.split_brain_pending = 1;
+	fsm_init(&m, &c, 5, T0);
+	r = step(&m, FE_START, T0);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions, (unsigned)(FA_ALARM | FA_NOTIFY));
+	CHECK_EQ(m.holds_vip, 0);
+	CHECK_EQ(step(&m, FE_TICK, T0 + c.startup_wait_ms).rule, -1);
+	CHECK_EQ(beat(&m, T0 + 10, NS_STANDBY, 100, PF, 5).rule, -1);
+	r = step(&m, FE_ADMIN_RESOLVE, T0 + 20);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_EQ(m.sb_pending, 0);
+	c.split_brain_pending = 0;
+	fsm_init(&m, &c, 5, T0);
+	CHECK_EQ(step(&m, FE_START, T0).rule, -1);
 }
 
 static void test_inactive_idle(void)
@@ -1121,17 +1301,20 @@ static void scenario_partition(int replicated)
 	if (replicated) {
 		CHECK_EQ(n[0].m.state, NS_SPLIT_BRAIN);
 		CHECK_EQ(n[1].m.state, NS_SPLIT_BRAIN);
-		CHECK_EQ(n[1].m.holds_vip, 1); /* higher epoch keeps */
-		CHECK_EQ(n[0].m.holds_vip, 0);
+		/* A served without interruption (B took over during the split) */
+		CHECK_EQ(n[0].m.holds_vip, 1);
+		CHECK_EQ(n[1].m.holds_vip, 0);
 		/* the admin yields the victim, then resolves the survivor */
 		struct fsm_event y = {.type = FE_ADMIN_YIELD, .now_ms = now};
 		struct fsm_event s = {.type = FE_ADMIN_RESOLVE, .now_ms = now};
-		deliver(&n[0], &y);
-		deliver(&n[1], &s);
+		deliver(&n[1], &y);
+		deliver(&n[0], &s);
 		sim_run(n, &now, 1000, 1);
 	}
-	CHECK_EQ(n[1].m.state, NS_ACTIVE);
-	CHECK_EQ(n[0].m.state, NS_STANDBY);
+	/* the IP stays where it was before the split: it moved at most once */
+	CHECK_EQ(n[0].m.state, NS_ACTIVE);
+	CHECK_EQ(n[1].m.state, NS_STANDBY);
+	CHECK_EQ(n[1].m.sb_pending + n[0].m.sb_pending, 0);
 	CHECK_EQ(n[0].m.holds_vip + n[1].m.holds_vip, 1);
 	CHECK(sim_fail <= 1); /* at most the round in which the beats cross */
 }
@@ -1174,6 +1357,8 @@ TEST_MAIN("fsm", {
 	test_active_other();
 	test_yielded();
 	test_split_brain();
+	test_witness();
+	test_drbd_split_brain();
 	test_inactive_idle();
 	test_common();
 	test_print_table();

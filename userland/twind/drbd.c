@@ -89,6 +89,8 @@ static void parse_details(const char *p, struct drbd_status *st)
 			return;
 		if ((q = strstr(t, "oos:")) && q < e)
 			st->oos_kib = strtoull(q + 4, NULL, 10);
+		if ((q = strstr(t, " dw:")) && q < e) /* KiB written to the local disk */
+			st->written_kib = strtoull(q + 4, NULL, 10);
 		if ((q = strstr(t, "sync'ed:")) && q < e) {
 			char *dot;
 			unsigned long whole = strtoul(q + 8, &dot, 10);
@@ -229,9 +231,23 @@ int drbd_read(const char *path, int minor, struct drbd_status *st, char *err, si
 	return 0;
 }
 
-static const char *op_word(enum drbd_op op)
+/* drbdadm's words for each op; the resource name follows them */
+static const char *const op_words[][3] = {
+    [DRBD_PROMOTE] = {"primary"},
+    [DRBD_PROMOTE_FORCE] = {"primary", "--force"},
+    [DRBD_DEMOTE] = {"secondary"},
+    [DRBD_DISCONNECT] = {"disconnect"},
+    [DRBD_CONNECT] = {"connect"},
+    [DRBD_CONNECT_DISCARD] = {"connect", "--discard-my-data"},
+    [DRBD_OUTDATE] = {"outdate"},
+    [DRBD_RESUME_IO] = {"resume-io"},
+};
+
+const char *drbd_op_name(enum drbd_op op, char *buf, size_t len)
 {
-	return op == DRBD_DEMOTE ? "secondary" : "primary";
+	snprintf(buf, len, "drbdadm %s%s%s", op_words[op][0], op_words[op][1] ? " " : "",
+		 op_words[op][1] ? op_words[op][1] : "");
+	return buf;
 }
 
 void drbd_ctl_init(struct drbd_ctl *c)
@@ -244,10 +260,11 @@ int drbd_ctl_start(struct drbd_ctl *c, int ep, uint64_t cookie, const char *res,
 		   size_t errlen)
 {
 	/* the resource name is an argument, never part of the script */
-	char *argv[] = {"sh", "-c", "exec drbdadm \"$@\"", "drbdadm", (char *)op_word(op), NULL, NULL, NULL};
+	char *argv[] = {"sh", "-c", "exec drbdadm \"$@\"", "drbdadm", (char *)op_words[op][0], NULL, NULL, NULL};
+	char name[48];
 
 	if (subproc_running(&c->sp)) {
-		snprintf(err, errlen, "drbdadm %s %s: still running", op_word(c->op), c->res);
+		snprintf(err, errlen, "%s %s: still running", drbd_op_name(c->op, name, sizeof(name)), c->res);
 		return -1;
 	}
 	if (strlen(res) >= sizeof(c->res)) {
@@ -256,14 +273,15 @@ int drbd_ctl_start(struct drbd_ctl *c, int ep, uint64_t cookie, const char *res,
 	}
 	snprintf(c->res, sizeof(c->res), "%s", res);
 	c->op = op;
-	if (op == DRBD_PROMOTE_FORCE) {
-		argv[5] = "--force";
+	if (op_words[op][1]) {
+		argv[5] = (char *)op_words[op][1];
 		argv[6] = c->res;
 	} else {
 		argv[5] = c->res;
 	}
 	if (subproc_start(&c->sp, ep, cookie, argv, NULL) < 0) {
-		snprintf(err, errlen, "drbdadm %s %s: cannot start: %s", op_word(op), res, strerror(errno));
+		snprintf(err, errlen, "%s %s: cannot start: %s", drbd_op_name(op, name, sizeof(name)), res,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -272,18 +290,19 @@ int drbd_ctl_start(struct drbd_ctl *c, int ep, uint64_t cookie, const char *res,
 int drbd_ctl_check(struct drbd_ctl *c, int *ok, char *msg, size_t len)
 {
 	int status = -1;
-	char how[64];
+	char how[64], name[48];
 
 	if (!subproc_check(&c->sp, &status))
 		return 0;
 	*ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	c->status = status;
+	drbd_op_name(c->op, name, sizeof(name));
 	if (*ok) {
-		snprintf(msg, len, "drbdadm %s%s %s: ok", op_word(c->op),
-			 c->op == DRBD_PROMOTE_FORCE ? " --force" : "", c->res);
+		snprintf(msg, len, "%s %s: ok", name, c->res);
 	} else {
 		subproc_status_str(status, how, sizeof(how));
-		snprintf(msg, len, "drbdadm %s %s: %s%s%s", op_word(c->op), c->res, how,
-			 c->sp.errline[0] ? ": " : "", c->sp.errline);
+		snprintf(msg, len, "%s %s: %s%s%s", name, c->res, how, c->sp.errline[0] ? ": " : "",
+			 c->sp.errline);
 	}
 	return 1;
 }

@@ -47,6 +47,7 @@ struct drbd_status {
 	int sync_permille;  /* done, 0..1000 */
 	uint32_t finish_s;  /* estimated time left */
 	uint64_t speed_kib; /* KiB/s */
+	uint64_t written_kib; /* written to the local disk since the module loaded (dw:) */
 };
 
 /* --- pure logic, no I/O --- */
@@ -69,13 +70,26 @@ void drbd_format(const struct drbd_status *st, const char *res, char *buf, size_
 /* Reads DRBD_PROC (or path) and parses minor. 0, or -1 with a message. */
 int drbd_read(const char *path, int minor, struct drbd_status *st, char *err, size_t errlen);
 
-enum drbd_op { DRBD_PROMOTE, DRBD_PROMOTE_FORCE, DRBD_DEMOTE };
+enum drbd_op {
+	DRBD_PROMOTE,
+	DRBD_PROMOTE_FORCE,
+	DRBD_DEMOTE,
+	DRBD_DISCONNECT,
+	DRBD_CONNECT,
+	DRBD_CONNECT_DISCARD, /* connect --discard-my-data: the split-brain victim */
+	DRBD_OUTDATE,	      /* mark our disk Outdated (fencing, asked by the peer) */
+	DRBD_RESUME_IO,	      /* thaw I/O frozen by fencing */
+};
 
 struct drbd_ctl {
 	struct subproc sp;
 	enum drbd_op op;
 	char res[DRBD_NAME_MAX];
+	int status; /* wait status of the last command that ended */
 };
+
+/* "drbdadm connect --discard-my-data" */
+const char *drbd_op_name(enum drbd_op op, char *buf, size_t len);
 
 void drbd_ctl_init(struct drbd_ctl *c);
 /* Starts "drbdadm primary|primary --force|secondary RES"; its pidfd and

@@ -23,12 +23,14 @@
 /* Internal actions, resolved in fsm_step and never returned. */
 #define FX_BEGIN 0x100 /* start a takeover: FA_PROBE if cfg.probe, else FA_CLAIM */
 #define FX_YIELD 0x200 /* set `yielded`: lose elections until the peer is Active or dead */
+#define FX_ISOLATE 0x400 /* set `isolated`: not serviceable until the peer or a witness answers */
 #define FA_MASK	 0xff
 
 struct ctx {
 	const struct fsm *m;
 	const struct fsm_event *ev;
 	int prev_alive; /* the peer as known before this event */
+	int iso_ended;	/* this event ended an isolation */
 	uint8_t prev_state, prev_flags;
 	char why[96]; /* the guard's explanation, replaces "<why>" in the reason */
 };
@@ -64,6 +66,9 @@ static const char *const event_names[FSM_EVENT_COUNT] = {
     [FE_ADMIN_RELEASE] = "ADMIN_RELEASE",
     [FE_ADMIN_RESOLVE] = "ADMIN_RESOLVE",
     [FE_ADMIN_YIELD] = "ADMIN_YIELD",
+    [FE_WITNESS_OK] = "WITNESS_OK",
+    [FE_WITNESS_LOST] = "WITNESS_LOST",
+    [FE_SPLIT_BRAIN] = "SPLIT_BRAIN",
     [FE_FAILOVER_ENABLE] = "FAILOVER_ENABLE",
     [FE_FAILOVER_DISABLE] = "FAILOVER_DISABLE",
 };
@@ -85,14 +90,34 @@ static void why(struct ctx *c, const char *fmt, ...)
 
 /* --- predicates --- */
 
+int fsm_serviceable(const struct fsm *m)
+{
+	return m->healthy && !m->isolated;
+}
+
 static int can_take_over(const struct fsm *m)
 {
-	return m->failover_enabled && m->healthy;
+	return m->failover_enabled && fsm_serviceable(m);
+}
+
+/* With the peer silent: a configured witness must answer, so a node cut off
+ * from everything never serves beside the one that still reaches the LAN. */
+static int can_serve_alone(const struct fsm *m)
+{
+	return can_take_over(m) && (!m->cfg.witness || m->witness_reached);
+}
+
+static const char *cannot_text(const struct fsm *m)
+{
+	return !m->failover_enabled ? "failover disabled"
+	       : m->isolated	    ? "isolated"
+	       : !m->healthy	    ? "unhealthy"
+				    : "no witness reached";
 }
 
 static int why_cannot(struct ctx *c)
 {
-	why(c, "%s", !c->m->failover_enabled ? "failover disabled" : "unhealthy");
+	why(c, "%s", cannot_text(c->m));
 	return 1;
 }
 
@@ -172,18 +197,13 @@ static int win_election(struct ctx *c)
 static int keeper(struct ctx *c)
 {
 	const struct fsm *m = c->m;
-	int keep = fsm_split_brain_keeper(m->epoch, m->cfg.priority, m->cfg.node_id, m->peer_epoch,
-					  m->peer_priority, m->cfg.peer_id);
+	int keep = fsm_split_brain_keeper(m->epoch, m->cfg.node_id, m->peer_epoch, m->cfg.peer_id);
 
 	if (m->epoch != m->peer_epoch)
-		why(c, "epoch %llu %c %llu", (unsigned long long)m->epoch, keep ? '>' : '<',
-		    (unsigned long long)m->peer_epoch);
-	else if (m->cfg.priority != m->peer_priority)
-		why(c, "epochs equal, priority %u %c %u", m->cfg.priority, keep ? '>' : '<',
-		    m->peer_priority);
+		why(c, "%s served without interruption: epoch %llu %c %llu", keep ? "this node" : "peer",
+		    (unsigned long long)m->epoch, keep ? '<' : '>', (unsigned long long)m->peer_epoch);
 	else
-		why(c, "epochs and priorities equal, node id %u %c %u", m->cfg.node_id, keep ? '<' : '>',
-		    m->cfg.peer_id);
+		why(c, "epochs equal, node id %u %c %u", m->cfg.node_id, keep ? '<' : '>', m->cfg.peer_id);
 	return keep;
 }
 
@@ -230,12 +250,13 @@ static int g_lost_fn(struct ctx *c)
 
 static int g_alone_can_fn(struct ctx *c)
 {
-	return startup_over(c->m, c->ev->now_ms) && !c->m->peer_alive && can_take_over(c->m);
+	return startup_over(c->m, c->ev->now_ms) && !c->m->peer_alive && can_serve_alone(c->m);
 }
 
 static int g_alone_healthy_fn(struct ctx *c)
 {
-	return startup_over(c->m, c->ev->now_ms) && !c->m->peer_alive && c->m->healthy;
+	return startup_over(c->m, c->ev->now_ms) && !c->m->peer_alive && fsm_serviceable(c->m) &&
+	       why_cannot(c);
 }
 
 static int g_alone_fn(struct ctx *c)
@@ -248,6 +269,11 @@ static int g_can_fn(struct ctx *c)
 	return can_take_over(c->m);
 }
 
+static int g_can_alone_fn(struct ctx *c)
+{
+	return can_serve_alone(c->m);
+}
+
 static int g_cannot_fn(struct ctx *c)
 {
 	return why_cannot(c);
@@ -255,7 +281,7 @@ static int g_cannot_fn(struct ctx *c)
 
 static int g_dead_retry_fn(struct ctx *c)
 {
-	return !c->m->peer_alive && can_take_over(c->m) && retry_ok(c->m, c->ev->now_ms);
+	return !c->m->peer_alive && can_serve_alone(c->m) && retry_ok(c->m, c->ev->now_ms);
 }
 
 static int g_standby_win_fn(struct ctx *c)
@@ -266,7 +292,54 @@ static int g_standby_win_fn(struct ctx *c)
 
 static int g_dead_can_fn(struct ctx *c)
 {
-	return !c->m->peer_alive && can_take_over(c->m);
+	return !c->m->peer_alive && can_serve_alone(c->m);
+}
+
+/* Peer silent on every path and no witness answers: this node is the one
+ * cut off, so it must not go on serving beside a new Active. */
+static int g_isolated_fn(struct ctx *c)
+{
+	const struct fsm *m = c->m;
+	return m->cfg.witness && !m->peer_alive && !m->witness_reached;
+}
+
+/* Inactive and serviceable again (health back, or isolation over). */
+static int back(struct ctx *c)
+{
+	if (!fsm_serviceable(c->m))
+		return 0;
+	why(c, "%s", c->iso_ended ? "isolation over" : "health back");
+	return 1;
+}
+
+static int g_back_cannot_fn(struct ctx *c)
+{
+	if (!fsm_serviceable(c->m))
+		return 0;
+	why(c, "%s, peer dead but %s", c->iso_ended ? "isolation over" : "health back", cannot_text(c->m));
+	return 1;
+}
+
+/* DRBD says split brain: the node that serves goes on serving, unless the
+ * peer serves too and the keeper rule picks the peer. */
+static int g_sb_keep_fn(struct ctx *c)
+{
+	const struct fsm *m = c->m;
+
+	if (m->peer_alive && peer_serves(m))
+		return keeper(c);
+	why(c, "this node serves, the peer does not");
+	return 1;
+}
+
+static int g_sb_pending_fn(struct ctx *c)
+{
+	return c->m->sb_pending;
+}
+
+static int g_back_sb_fn(struct ctx *c)
+{
+	return back(c) && c->m->sb_pending;
 }
 
 static int g_peer_serving_fn(struct ctx *c)
@@ -323,33 +396,46 @@ static int g_peer_released_fn(struct ctx *c)
 
 static int g_unsettled_fn(struct ctx *c)
 {
-	return !c->m->settled;
+	return back(c) && !c->m->settled;
 }
 
 static int g_alive_failback_fn(struct ctx *c)
 {
-	return c->m->peer_alive && c->m->cfg.auto_failback;
+	return back(c) && c->m->peer_alive && c->m->cfg.auto_failback;
 }
 
 static int g_alive_fn(struct ctx *c)
 {
-	return c->m->peer_alive;
+	return back(c) && c->m->peer_alive;
+}
+
+static int g_back_dead_can_fn(struct ctx *c)
+{
+	return back(c) && !c->m->peer_alive && can_serve_alone(c->m);
 }
 
 static const struct guard g_always = {"-", g_always_fn};
 static const struct guard g_peer_claims = {"peer Active, Activating or holds IP", g_peer_claims_fn};
 static const struct guard g_can_win = {"can take over, wins election", g_can_win_fn};
 static const struct guard g_lost = {"otherwise (lost election or cannot take over)", g_lost_fn};
-static const struct guard g_alone_can = {"startup wait over, peer not alive, can take over", g_alone_can_fn};
-static const struct guard g_alone_healthy = {"startup wait over, peer not alive, healthy",
+static const struct guard g_alone_can = {"startup wait over, peer not alive, can serve alone", g_alone_can_fn};
+static const struct guard g_alone_healthy = {"startup wait over, peer not alive, serviceable",
 					     g_alone_healthy_fn};
 static const struct guard g_alone = {"startup wait over, peer not alive", g_alone_fn};
 static const struct guard g_can = {"can take over (failover enabled, healthy)", g_can_fn};
+static const struct guard g_can_alone = {"can serve alone (can take over, witness reached or none)",
+					 g_can_alone_fn};
 static const struct guard g_cannot = {"otherwise (cannot take over)", g_cannot_fn};
-static const struct guard g_dead_retry = {"peer not alive, can take over, retry due", g_dead_retry_fn};
+static const struct guard g_dead_retry = {"peer not alive, can serve alone, retry due", g_dead_retry_fn};
 static const struct guard g_standby_win = {"peer not claiming, can take over, retry due, wins election",
 					   g_standby_win_fn};
-static const struct guard g_dead_can = {"peer not alive, can take over", g_dead_can_fn};
+static const struct guard g_dead_can = {"peer not alive, can serve alone", g_dead_can_fn};
+static const struct guard g_isolated = {"witness configured, peer not alive, no witness reached", g_isolated_fn};
+static const struct guard g_back_dead_can = {"back, peer not alive, can serve alone", g_back_dead_can_fn};
+static const struct guard g_back_cannot = {"back (otherwise)", g_back_cannot_fn};
+static const struct guard g_sb_keep = {"peer not serving, or we keep", g_sb_keep_fn};
+static const struct guard g_sb_pending = {"split brain not repaired before the restart", g_sb_pending_fn};
+static const struct guard g_back_sb = {"back, split brain not repaired", g_back_sb_fn};
 static const struct guard g_peer_serving = {"peer Active, or holds IP and not Activating", g_peer_serving_fn};
 static const struct guard g_both_activating_lose = {"peer Activating, peer wins election",
 						    g_both_activating_lose_fn};
@@ -360,9 +446,9 @@ static const struct guard g_split_drop = {"peer newly Active/holds IP, DRBD, pee
 static const struct guard g_failback = {"auto_failback, peer Standby+healthy+enabled, peer outranks",
 					g_failback_fn};
 static const struct guard g_peer_released = {"peer held IP at last beat, no longer does", g_peer_released_fn};
-static const struct guard g_unsettled = {"start-up not finished", g_unsettled_fn};
-static const struct guard g_alive_failback = {"peer alive, auto_failback", g_alive_failback_fn};
-static const struct guard g_alive = {"peer alive", g_alive_fn};
+static const struct guard g_unsettled = {"back, start-up not finished", g_unsettled_fn};
+static const struct guard g_alive_failback = {"back, peer alive, auto_failback", g_alive_failback_fn};
+static const struct guard g_alive = {"back, peer alive", g_alive_fn};
 
 /* --- the table --- */
 
@@ -374,26 +460,31 @@ static const struct guard g_alive = {"peer alive", g_alive_fn};
 #define INACTIVE   SB(NS_INACTIVE)
 #define SPLIT	   SB(NS_SPLIT_BRAIN)
 #define BEATS	   (EB(FE_PEER_UP) | EB(FE_PEER_BEAT))
+#define BACK	   (EB(FE_HEALTH_OK) | BEATS | EB(FE_WITNESS_OK))
 #define N	   FA_NOTIFY
 
 static const struct rule rules[] = {
     /* Initializing: wait for the peer's first beat or the startup wait */
+    {INIT, EB(FE_START), &g_sb_pending, NS_SPLIT_BRAIN, FA_ALARM | N,
+     "split brain not repaired before the restart: waiting for the admin"},
     {INIT, BEATS, &g_peer_claims, NS_STANDBY, N, "peer serves or is taking over (<why>)"},
     {INIT, BEATS, &g_can_win, NS_ACTIVATING, FX_BEGIN | N, "won election (<why>)"},
     {INIT, BEATS, &g_lost, NS_STANDBY, N, "standing by (<why>)"},
     {INIT, EB(FE_TICK), &g_alone_can, NS_ACTIVATING, FX_BEGIN | N,
      "startup wait over, no peer: starting alone"},
-    {INIT, EB(FE_TICK), &g_alone_healthy, NS_STANDBY, FA_ALARM | N,
-     "startup wait over, no peer, but failover disabled"},
+    {INIT, EB(FE_TICK), &g_alone_healthy, NS_STANDBY, FA_ALARM | N, "startup wait over, no peer, but <why>"},
     {INIT, EB(FE_TICK), &g_alone, NS_INACTIVE, N, "startup wait over, no peer, unhealthy"},
-    {INIT, EB(FE_PEER_DEAD), &g_can, NS_ACTIVATING, FX_BEGIN | N, "peer dead (all paths silent)"},
+    {INIT, EB(FE_PEER_DEAD), &g_can_alone, NS_ACTIVATING, FX_BEGIN | N, "peer dead (all paths silent)"},
     {INIT, EB(FE_PEER_DEAD), &g_cannot, NS_STANDBY, FA_ALARM | N, "peer dead but <why>"},
 
     /* Standby (and Idle, which waits for the admin but never leaves the service down) */
-    {STANDBY | IDLE, EB(FE_PEER_DEAD), &g_can, NS_ACTIVATING, FX_BEGIN | N, "peer dead (all paths silent)"},
+    {STANDBY | IDLE, EB(FE_PEER_DEAD), &g_can_alone, NS_ACTIVATING, FX_BEGIN | N,
+     "peer dead (all paths silent)"},
     {STANDBY | IDLE, EB(FE_PEER_DEAD), &g_cannot, STAY, FA_ALARM, "peer dead but <why>"},
     {STANDBY | IDLE, EB(FE_TICK), &g_dead_retry, NS_ACTIVATING, FX_BEGIN | N,
      "peer still dead: retrying takeover"},
+    {STANDBY | IDLE, EB(FE_WITNESS_OK), &g_dead_can, NS_ACTIVATING, FX_BEGIN | N,
+     "witness reached, peer still dead: taking over"},
     {STANDBY | IDLE, BEATS, &g_standby_win, NS_ACTIVATING, FX_BEGIN | N, "won election (<why>)"},
     {STANDBY | IDLE, EB(FE_ADMIN_TAKEOVER), &g_can, NS_ACTIVATING, FX_BEGIN | N, "admin takeover"},
     {STANDBY | IDLE, EB(FE_ADMIN_TAKEOVER), &g_cannot, STAY, 0, "takeover refused: <why>"},
@@ -423,6 +514,16 @@ static const struct rule rules[] = {
     {ACTIVE, BEATS, &g_peer_released, STAY, FA_CLAIM, "peer released the failover IP: re-announcing"},
     {ACTIVE, EB(FE_ADMIN_RELEASE), &g_always, NS_STANDBY, FA_RELEASE | FX_YIELD | N, "admin release"},
     {ACTIVE, EB(FE_CLAIM_FAILED), &g_always, STAY, FA_ALARM, "could not re-add the failover IP"},
+    {ACTIVE | ACTIVATING, EB(FE_PEER_DEAD) | EB(FE_WITNESS_LOST), &g_isolated, NS_INACTIVE,
+     FA_RELEASE | FX_ISOLATE | FA_ALARM | N, "isolated: peer silent on every path and no witness reached"},
+
+    /* DRBD's split-brain handler: whoever serves goes on, nobody promotes */
+    {ACTIVE, EB(FE_SPLIT_BRAIN), &g_sb_keep, NS_SPLIT_BRAIN, FA_CLAIM | FA_ALARM | N,
+     "split brain reported by DRBD: this node keeps the IP (<why>)"},
+    {ACTIVE | ACTIVATING, EB(FE_SPLIT_BRAIN), &g_always, NS_SPLIT_BRAIN, FA_RELEASE | FA_ALARM | N,
+     "split brain reported by DRBD: this node drops the IP"},
+    {INIT | STANDBY | IDLE | INACTIVE, EB(FE_SPLIT_BRAIN), &g_always, NS_SPLIT_BRAIN, FA_ALARM | N,
+     "split brain reported by DRBD: waiting for the admin"},
 
     /* SplitBrain: only the admin ends it */
     {SPLIT, EB(FE_ADMIN_RESOLVE), &g_always, NS_ACTIVATING, FA_CLAIM | N,
@@ -430,15 +531,14 @@ static const struct rule rules[] = {
     {SPLIT, EB(FE_ADMIN_YIELD), &g_always, NS_STANDBY, FA_RELEASE | FX_YIELD | N,
      "admin: this node yields the split brain"},
 
-    /* Inactive: health failed, never holds the IP */
-    {INACTIVE, EB(FE_HEALTH_OK), &g_unsettled, NS_INITIALIZING, N, "health back during start-up"},
-    {INACTIVE, EB(FE_HEALTH_OK), &g_alive_failback, NS_STANDBY, N, "health back"},
-    {INACTIVE, EB(FE_HEALTH_OK), &g_alive, NS_IDLE, N,
-     "health back; auto-failback off: waiting for admin restore"},
-    {INACTIVE, EB(FE_HEALTH_OK), &g_dead_can, NS_ACTIVATING, FX_BEGIN | N,
-     "health back, peer dead: taking over"},
-    {INACTIVE, EB(FE_HEALTH_OK), &g_always, NS_STANDBY, FA_ALARM | N,
-     "health back, peer dead but failover disabled"},
+    /* Inactive: health failed or isolated, never holds the IP; back when
+     * both are over (health back, or the peer or a witness answers) */
+    {INACTIVE, BACK, &g_back_sb, NS_SPLIT_BRAIN, FA_ALARM | N, "<why>; split brain not repaired: waiting for the admin"},
+    {INACTIVE, BACK, &g_unsettled, NS_INITIALIZING, N, "<why> during start-up"},
+    {INACTIVE, BACK, &g_alive_failback, NS_STANDBY, N, "<why>"},
+    {INACTIVE, BACK, &g_alive, NS_IDLE, N, "<why>; auto-failback off: waiting for admin restore"},
+    {INACTIVE, BACK, &g_back_dead_can, NS_ACTIVATING, FX_BEGIN | N, "<why>, peer dead: taking over"},
+    {INACTIVE, BACK, &g_back_cannot, NS_STANDBY, FA_ALARM | N, "<why>"},
 
     /* any state */
     {ACTIVATING | ACTIVE | SPLIT, EB(FE_HEALTH_FAIL), &g_always, NS_INACTIVE, FA_RELEASE | N,
@@ -474,11 +574,14 @@ void fsm_init(struct fsm *m, const struct fsm_config *cfg, uint64_t epoch, uint6
 	m->healthy = 1;
 	m->failover_enabled = cfg->failover_enabled;
 	m->peer_state = NS_INITIALIZING;
+	m->sb_pending = cfg->split_brain_pending;
 	snprintf(m->reason, sizeof(m->reason), "started");
 }
 
-static void record_facts(struct fsm *m, const struct fsm_event *ev)
+static void record_facts(struct fsm *m, const struct fsm_event *ev, struct ctx *c)
 {
+	int was_isolated = m->isolated;
+
 	switch (ev->type) {
 	case FE_START:
 		if (m->state == NS_INITIALIZING)
@@ -494,6 +597,14 @@ static void record_facts(struct fsm *m, const struct fsm_event *ev)
 		m->peer_epoch = ev->peer_epoch;
 		if (ev->peer_state == NS_ACTIVE) /* the handover happened */
 			m->yielded = 0;
+		m->isolated = 0; /* the peer answers: we are not cut off */
+		break;
+	case FE_WITNESS_OK:
+		m->witness_reached = 1;
+		m->isolated = 0; /* the LAN answers again */
+		break;
+	case FE_WITNESS_LOST:
+		m->witness_reached = 0;
 		break;
 	case FE_PEER_DEAD:
 		m->peer_alive = 0;
@@ -514,6 +625,7 @@ static void record_facts(struct fsm *m, const struct fsm_event *ev)
 	default:
 		break;
 	}
+	c->iso_ended = was_isolated && !m->isolated;
 	/* A handover the peer never completed must not leave both passive. */
 	if (m->yielded && ev->now_ms >= m->yielded_ms + FSM_YIELD_MAX_MS)
 		m->yielded = 0;
@@ -538,6 +650,8 @@ static void apply(struct fsm *m, const struct rule *ru, const struct ctx *c, str
 
 	if (a & FX_BEGIN)
 		a |= m->cfg.probe ? FA_PROBE : FA_CLAIM;
+	if (a & FX_ISOLATE)
+		m->isolated = 1;
 	if (a & FX_YIELD) {
 		m->yielded = 1;
 		m->yielded_ms = now;
@@ -554,6 +668,10 @@ static void apply(struct fsm *m, const struct rule *ru, const struct ctx *c, str
 		m->holds_vip = 1;
 	if (m->state == NS_INITIALIZING && to != NS_INITIALIZING && to != NS_INACTIVE)
 		m->settled = 1;
+	if (to == NS_SPLIT_BRAIN)
+		m->sb_pending = 1;
+	else if (m->state == NS_SPLIT_BRAIN && to != NS_INACTIVE) /* the admin's choice ends it */
+		m->sb_pending = 0;
 	m->state = to;
 	format_reason(m->reason, sizeof(m->reason), ru->reason, c->why);
 	r->to = to;
@@ -580,7 +698,7 @@ struct fsm_result fsm_step(struct fsm *m, const struct fsm_event *ev)
 
 	if ((unsigned)ev->type >= FSM_EVENT_COUNT)
 		return r;
-	record_facts(m, ev);
+	record_facts(m, ev, &c);
 	for (size_t i = 0; i < N_RULES; i++) {
 		const struct rule *ru = &rules[i];
 
@@ -599,19 +717,16 @@ struct fsm_result fsm_step(struct fsm *m, const struct fsm_event *ev)
 	return r;
 }
 
-int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_prio, uint8_t my_id, uint64_t peer_epoch,
-			   uint8_t peer_prio, uint8_t peer_id)
+int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch, uint8_t peer_id)
 {
 	if (my_epoch != peer_epoch)
-		return my_epoch > peer_epoch;
-	if (my_prio != peer_prio)
-		return my_prio > peer_prio;
+		return my_epoch < peer_epoch;
 	return my_id < peer_id;
 }
 
 uint8_t fsm_beat_flags(const struct fsm *m)
 {
-	return (m->failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (m->healthy ? HB_F_HEALTHY : 0) |
+	return (m->failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (fsm_serviceable(m) ? HB_F_HEALTHY : 0) |
 	       (m->holds_vip ? HB_F_HOLDS_VIP : 0) | (m->yielded ? HB_F_YIELDED : 0);
 }
 
@@ -644,7 +759,8 @@ static void action_names(char *out, size_t len, unsigned a)
 		const char *name;
 	} names[] = {
 	    {FX_BEGIN, "probe/claim"},	{FA_PROBE, "probe"}, {FA_CLAIM, "claim"}, {FA_RELEASE, "release"},
-	    {FA_EPOCH_BUMP, "epoch+1"}, {FA_ALARM, "alarm"}, {FX_YIELD, "yield"}, {FA_NOTIFY, "notify"},
+	    {FA_EPOCH_BUMP, "epoch+1"}, {FA_ALARM, "alarm"}, {FX_YIELD, "yield"}, {FX_ISOLATE, "isolate"},
+	    {FA_NOTIFY, "notify"},
 	};
 	size_t used = 0;
 

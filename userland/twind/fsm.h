@@ -28,6 +28,9 @@ enum fsm_event_type {
 	FE_ADMIN_RELEASE,  /* give up Active (handover to the peer) */
 	FE_ADMIN_RESOLVE,  /* split brain: this node is the survivor */
 	FE_ADMIN_YIELD,	   /* split brain: this node is the victim */
+	FE_WITNESS_OK,	   /* a witness answers again (witness configured) */
+	FE_WITNESS_LOST,   /* no witness answered for the witness timeout */
+	FE_SPLIT_BRAIN,	   /* DRBD reported split brain (its split-brain handler) */
 	FE_FAILOVER_ENABLE,
 	FE_FAILOVER_DISABLE,
 };
@@ -59,6 +62,8 @@ struct fsm_config {
 	int failover_enabled;
 	int probe;	     /* 0: skip ARP probe, go straight to claim */
 	int data_replicated; /* DRBD in use: dual-active becomes split brain for the admin */
+	int witness;	     /* a witness is configured: serving alone needs it reached */
+	int split_brain_pending; /* a split brain was not repaired before the restart */
 };
 
 struct fsm {
@@ -83,6 +88,9 @@ struct fsm {
 	uint64_t last_attempt_ms; /* last entry into Activating, 0 = never: rate-limits re-tries */
 	int holds_vip;		  /* a claim was ordered and not released since */
 	int settled;		  /* left Initializing for a state other than Inactive */
+	int witness_reached;	  /* a witness answered within the witness timeout */
+	int isolated;		  /* stepped down: peer and every witness silent */
+	int sb_pending;		  /* split brain not repaired: kept through Inactive and restarts */
 };
 
 /* An automatic re-try of a takeover (after a probe conflict or failed claim)
@@ -103,10 +111,15 @@ void fsm_init(struct fsm *m, const struct fsm_config *cfg, uint64_t epoch, uint6
 struct fsm_result fsm_step(struct fsm *m, const struct fsm_event *ev);
 const char *fsm_event_name(enum fsm_event_type t);
 
-/* Does the split-brain rule keep this node serving? (fixed rule: higher
- * epoch, then higher priority, then lower node id). */
-int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_prio, uint8_t my_id, uint64_t peer_epoch,
-			   uint8_t peer_prio, uint8_t peer_id);
+/* Does the dual-active / split-brain rule keep this node serving? Fixed
+ * rule: the node that kept serving without interruption, i.e. the lower
+ * epoch (every takeover moves the epoch past every epoch seen, so the node
+ * that took over during the split has the higher one), then the lower node
+ * id. The IP then moves at most once. */
+int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch, uint8_t peer_id);
+
+/* Local health and isolation together: may this node serve at all? */
+int fsm_serviceable(const struct fsm *m);
 
 /* HB_F_* flags our heartbeats carry (failover enabled, healthy, holds VIP). */
 uint8_t fsm_beat_flags(const struct fsm *m);
