@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * twin_hb: Twin's heartbeat module (DESIGN.md §5).
+ * twin_hb: Twin's heartbeat module (docs/ARCHITECTURE.md, "Kernel module").
  *
  * This is the first piece of the contract: the generic netlink family
  * "twin_hb" with TWIN_HB_CMD_INFO, which tells the daemon the module's

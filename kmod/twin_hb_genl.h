@@ -2,7 +2,7 @@
 /*
  * twin_hb generic netlink interface, shared by the kernel module (kmod/)
  * and userland (twind, twinctl). Plain C: no kernel or libc types, so it
- * builds on both sides. DESIGN.md §5.
+ * builds on both sides. docs/ARCHITECTURE.md, "Kernel module".
  *
  * Family "twin_hb", version 1. Attribute types:
  *   TWIN_HB_A_VERSION          NLA_NUL_STRING  module version ("0.1.0")

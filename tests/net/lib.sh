@@ -22,7 +22,7 @@ WORK=$(mktemp -d /tmp/twin-net.XXXXXX)
 PORT=7777 # responder port on the failover IP
 
 # default profile unless a test overrides (functional tests keep margins
-# that survive ~110 ms host stalls: DESIGN.md §9)
+# that survive ~110 ms host stalls: docs/ARCHITECTURE.md "Host stalls")
 HB_INTERVAL=${HB_INTERVAL-10ms}
 HB_MISSES=${HB_MISSES-30}
 STARTUP_WAIT=${STARTUP_WAIT:-2s}

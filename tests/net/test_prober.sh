@@ -89,7 +89,7 @@ check "steady: answered = sent" [ "$(get answered "$WORK/p1.out")" = "$sent" ]
 check "steady: switches=0, answered by one" \
 	[ "$(get switches "$WORK/p1.out")/$(get first "$WORK/p1.out")/$(get last "$WORK/p1.out")" = "0/one/one" ]
 check "steady: gap_ms=0.000" [ "$(get gap_ms "$WORK/p1.out")" = 0.000 ]
-# a host stall of the VM (~110 ms, DESIGN.md §9) may land in the run
+# a host stall of the VM (~110 ms, docs/ARCHITECTURE.md "Host stalls") may land in the run
 check "steady: max_gap_ms=$(get max_gap_ms "$WORK/p1.out") < 250" between 0.5 250 "$(get max_gap_ms "$WORK/p1.out")"
 
 # --- 2. failover: one dies at 1 s, two starts at 1.5 s ---

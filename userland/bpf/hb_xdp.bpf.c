@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* XDP guard of the dedicated heartbeat link (eth1). DESIGN.md §2, §3; docs/XDP.md.
+/* XDP guard of the dedicated heartbeat link (eth1). docs/XDP.md; the frame:
+ * docs/WIRE.md; where it sits: docs/ARCHITECTURE.md, "From the wire to a failover".
  *
  * Heartbeat frames (EtherType 0x88B5) are checked just enough to be cheap to
  * reject (length, magic, cluster id), rate-limited per source MAC, stamped

@@ -1,5 +1,5 @@
 /* Heartbeat frame: the one wire format, shared by twind (encode/verify) and
- * the XDP program (reads fixed offsets). DESIGN.md §3.
+ * the XDP program (reads fixed offsets). docs/WIRE.md.
  *
  * Carried as the payload of an Ethernet frame with EtherType 0x88B5 on the
  * dedicated link (eth1) and as a UDP payload on the LAN (eth0). All integers

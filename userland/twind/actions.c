@@ -1,6 +1,7 @@
 /* Feeds the state machine and carries out what it decides: ARP probe,
  * claim (failover IP + gratuitous ARP), release, epoch, alarms. The order of
- * a takeover is DESIGN.md §4: probe -> add IP -> GARP burst -> epoch+1. */
+ * a takeover is docs/ARCHITECTURE.md, "Takeover order": probe -> DRBD
+ * promote -> add IP -> GARP burst -> epoch+1, hooks and jobs queued. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>

@@ -24,8 +24,9 @@
 #include "beat_lease.h"
 
 #define SEQ_BLOCK (1ull << 20) /* seq numbers reserved on disk at a time */
-/* how long beats go on without the loop: longer than a host stall (DESIGN
- * §9: ~110 ms), short enough that a hung daemon soon loses its role */
+/* how long beats go on without the loop: longer than a host stall (~110 ms,
+ * docs/ARCHITECTURE.md "Host stalls"), short enough that a hung daemon soon
+ * loses its role */
 #define BEAT_LEASE_NS (250ull * 1000000ull)
 
 uint64_t mono_ns(void)

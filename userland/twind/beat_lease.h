@@ -1,15 +1,16 @@
 /* The beat lease: heartbeats keep their cadence while the daemon's loop is
- * stalled, and stop soon after it is really gone (DESIGN.md §5, the same
- * contract the kernel module will offer).
+ * stalled, and stop soon after it is really gone (the same contract the
+ * kernel module will offer: docs/ARCHITECTURE.md, "Kernel module").
  *
  * The main loop signs the frames of the next `lease` ticks in advance and
  * leaves them in a ring. One SCHED_FIFO sender thread per CPU wakes at every
  * tick and sends that tick's frame on both paths; the first thread to claim
- * a tick sends it, so a vCPU stopped by the host (DESIGN.md §9: up to ~110
- * ms) silences one thread, not the beat. The threads never sign and never
- * touch daemon state: when the loop stops refilling, the ring runs dry
- * within the lease and the beats stop, so a hung daemon still loses its
- * role. Each send also renews the lease fence on the LAN. */
+ * a tick sends it, so a vCPU stopped by the host (up to ~110 ms:
+ * docs/ARCHITECTURE.md, "Host stalls") silences one thread, not the beat.
+ * The threads never sign and never touch daemon state: when the loop stops
+ * refilling, the ring runs dry within the lease and the beats stop, so a
+ * hung daemon still loses its role. Each send also renews the lease fence
+ * on the LAN. */
 #ifndef TWIN_BEAT_LEASE_H
 #define TWIN_BEAT_LEASE_H
 

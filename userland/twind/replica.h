@@ -1,7 +1,8 @@
-/* DRBD in the takeover (DESIGN.md §4): promote before the failover IP is
- * added, demote after it is removed; never promote a disk that is not
- * UpToDate/Consistent unless forced. Asynchronous: drbdadm runs as a child
- * watched by the daemon's epoll, so the loop (and the beats) never wait. */
+/* DRBD in the takeover (docs/ARCHITECTURE.md, "Takeover order"): promote
+ * before the failover IP is added, demote after it is removed; never promote
+ * a disk that is not UpToDate/Consistent unless forced. Asynchronous: drbdadm
+ * runs as a child watched by the daemon's epoll, so the loop (and the beats)
+ * never wait. */
 #ifndef TWIN_REPLICA_H
 #define TWIN_REPLICA_H
 
