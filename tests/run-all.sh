@@ -2,28 +2,15 @@
 # Every test of Twin, in order: build, unit (ASan/UBSan), lint, fuzz smoke,
 # CLI, BPF, namespace pairs, then the appliance image: kmod build, image
 # build (twice: same bytes), qemu system tests. Each suite prints "NAME: N passed, N failed";
-# this sums them into the closing line. Needs root (namespaces, XDP).
+# this sums them into the closing line (tests/lib/suite.sh: a skip, a silent
+# suite or a non-zero exit is a failure). Needs root (namespaces, XDP).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ./tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
-total_pass=0 total_fail=0
-run_suite() { # run_suite NAME command...
-	local name=$1 out rc line p f
-	shift
-	echo "=== $name"
-	out=$(mktemp)
-	"$@" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
-	line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
-	p=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$line")
-	f=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$line")
-	p=${p:-0} f=${f:-0}
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
-	echo "=== $name: $p passed, $f failed (exit $rc)"
-	rm -f "$out"
-}
+# run_suite, suite_total: the summing rules, shared with tests/net/run.sh
+. tests/lib/suite.sh
+
 build() { make -j2 all >/dev/null && echo "build: 1 passed, 0 failed"; }
 lint() {
 	local p=0 f=0
@@ -38,9 +25,8 @@ run_suite lint lint
 run_suite fuzz ./tests/fuzz/run.sh
 run_suite cli ./tests/cli/test_twind_config.sh
 run_suite update ./tests/cli/test_update.sh
-for t in tests/bpf/run.sh tests/net/test_*.sh; do
-	[ -x "$t" ] && run_suite "$(basename "$t" .sh)" "$t"
-done
+run_suite bpf ./tests/bpf/run.sh
+run_suite net ./tests/net/run.sh
 # the image: the same inputs give the same bytes
 image() {
 	local img=build/image/qemu-x86_64 a b
@@ -59,5 +45,4 @@ image() {
 run_suite kmod ./tests/firmware/test_kmod.sh build
 run_suite image image
 run_suite system ./tests/system/run.sh build/image/qemu-x86_64/disk.img
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+suite_total

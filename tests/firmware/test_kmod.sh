@@ -41,14 +41,20 @@ build() {
 }
 
 mkdir -p "$BUILD"
+# a module left by an earlier build must not stand in for this one
+rm -f "$KO"
 t0=$(date +%s%N)
-if ! build && grep -q 'apt-get download' "$BUILD/kmod-test.log" && [ "$(id -u)" = 0 ]; then
+# rc is taken right after each build: after an `if` whose branch did not
+# run, $? is 0 whatever the build did
+build
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'apt-get download' "$BUILD/kmod-test.log" && [ "$(id -u)" = 0 ]; then
 	# a fresh machine: no package lists yet
 	echo "# apt-get download failed: apt-get update, then again"
 	apt-get update -q >/dev/null 2>&1
 	build
+	rc=$?
 fi
-rc=$?
 t1=$(date +%s%N)
 sed 's/^/# /' "$BUILD/kmod-test.log"
 check "build-kmod.sh $BUILD ($(((t1 - t0) / 1000000)) ms)" [ "$rc" -eq 0 ]

@@ -40,11 +40,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# a missing prerequisite is a failure: a skip is never a pass
 if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root"
-	echo "vip_arp: 0 passed, 0 failed, 1 skipped"
-	exit 0
+	echo "not ok - needs root (network namespaces, raw ARP sockets)"
+	echo "vip_arp: 0 passed, 1 failed"
+	exit 1
 fi
+for t in ip tcpdump; do
+	if ! command -v "$t" >/dev/null; then
+		echo "not ok - $t not installed (Debian: iproute2, tcpdump; tests/install-deps.sh)"
+		echo "vip_arp: 0 passed, 1 failed"
+		exit 1
+	fi
+done
 if [ ! -x "$VIPTOOL" ]; then
 	echo "not ok - viptool not found at $VIPTOOL (make tools, or set VIPTOOL)"
 	echo "vip_arp: 0 passed, 1 failed"

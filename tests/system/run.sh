@@ -15,10 +15,9 @@ IMAGE=$(realpath "${1:-$TOP/build/image/qemu-x86_64/disk.img}")
 trap sys_cleanup EXIT
 trap 'exit 130' INT TERM
 
-PASS=0 FAIL=0 SKIP=0
+PASS=0 FAIL=0
 ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
 nok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-skip() { echo "ok - $* # SKIP"; SKIP=$((SKIP + 1)); }
 note() { echo "# $*"; }
 now() { date +%s.%N; }
 since() { echo "$1" | awk -v t="$(now)" '{printf "%.1f", t - $1}'; }
@@ -224,5 +223,5 @@ else
 fi
 
 note "total $(since "$T0") s"
-echo "system: $PASS passed, $FAIL failed, $SKIP skipped"
+echo "system: $PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

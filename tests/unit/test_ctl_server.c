@@ -410,10 +410,11 @@ static void test_permissions(void)
 	struct stat sb;
 	char out[256];
 
-	if (geteuid() != 0) {
-		printf("test_permissions: skipped (needs root)\n");
+	/* needs root (chown to another group, run as another user): not being
+	 * root is a failure, as a skipped check is never a pass */
+	CHECK(geteuid() == 0);
+	if (geteuid() != 0)
 		return;
-	}
 	/* getgrnam's result is overwritten by the next call: copy the gid out */
 	struct group *g;
 	gid_t nogroup = (g = getgrnam("nogroup")) ? g->gr_gid : 0;
