@@ -50,6 +50,11 @@ static const char full[] =
     "health_rise 4\n"
     "track_interface eth2\n"
     "track_interface eth3\n"
+    "witness 10.1.0.254\n"
+    "witness 10.1.0.253\n"
+    "witness_method icmp\n"
+    "witness_interval 50ms\n"
+    "witness_timeout 1s\n"
     "notify_master \"/etc/twin/up --now\"\n"
     "notify_backup /etc/twin/down\n"
     "notify_fault /etc/twin/fault\n"
@@ -124,6 +129,12 @@ static void test_full(void)
 	CHECK_EQ(c.n_track, 2u);
 	CHECK_STR(c.track_interfaces[0], "eth2");
 	CHECK_STR(c.track_interfaces[1], "eth3");
+	CHECK_EQ(c.n_witness, 2u);
+	CHECK_EQ(c.witnesses[0].s_addr, ip("10.1.0.254"));
+	CHECK_EQ(c.witnesses[1].s_addr, ip("10.1.0.253"));
+	CHECK_EQ(c.witness_method, CFG_WITNESS_ICMP);
+	CHECK_EQ(c.witness_interval_ms, 50u);
+	CHECK_EQ(c.witness_timeout_ms, 1000u);
 	CHECK_STR(c.notify_master, "/etc/twin/up --now");
 	CHECK_STR(c.notify_backup, "/etc/twin/down");
 	CHECK_STR(c.notify_fault, "/etc/twin/fault");
@@ -168,6 +179,10 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->health_fall, 2u);
 	CHECK_EQ(c->health_rise, 2u);
 	CHECK_EQ(c->n_track, 0u);
+	CHECK_EQ(c->n_witness, 0u);
+	CHECK_EQ(c->witness_method, CFG_WITNESS_ARP);
+	CHECK_EQ(c->witness_interval_ms, 20u);
+	CHECK_EQ(c->witness_timeout_ms, 0u);
 	CHECK_STR(c->notify_master, "");
 	CHECK_STR(c->notify_backup, "");
 	CHECK_STR(c->notify_fault, "");
@@ -268,6 +283,22 @@ static void test_edges(void)
 	/* Durations in us that are whole ms are fine for ms fields. */
 	CHECK_EQ(parse(BASE "garp_interval 3000us\n", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.garp_interval_ms, 3u);
+	/* witness: the range ends, a timeout of exactly twice the interval, and
+	 * no pair needed (an unpaired node checks the timeout too) */
+	CHECK_EQ(parse(BASE "witness 192.168.1.1\nwitness 10.0.0.1\nwitness 10.0.0.2\nwitness 10.0.0.3\n"
+			    "witness_interval 5ms\nwitness_timeout 10ms\nwitness_method arp\n",
+		       &c, err, sizeof(err)),
+		 0);
+	CHECK_EQ(c.n_witness, 4u);
+	CHECK_EQ(c.witnesses[3].s_addr, ip("10.0.0.3"));
+	CHECK_EQ(c.witness_interval_ms, 5u);
+	CHECK_EQ(c.witness_timeout_ms, 10u);
+	CHECK_EQ(parse("node_name a\nwitness 10.0.0.1\nwitness_interval 10s\nwitness_timeout 60s\n", &c, err,
+		       sizeof(err)),
+		 0);
+	CHECK_EQ(c.static_pair, 0);
+	CHECK_EQ(c.witness_timeout_ms, 60000u);
+	CHECK_EQ(parse(BASE "witness_interval 10s\n", &c, err, sizeof(err)), 0); /* timeout 0: no check */
 
 	/* A failed parse leaves the caller's config untouched. */
 	CHECK_EQ(parse(full, &before, err, sizeof(err)), 0);
@@ -323,6 +354,29 @@ static const struct bad bads[] = {
     B("track_interface eth2\ntrack_interface eth2\n",
       "t.conf:9: track_interface: eth2 given twice (first at line 8)"),
     B("allow_port 22\nallow_port 22\n", "t.conf:9: allow_port: 22 given twice (first at line 8)"),
+    B("witness 10.0.0.1\nwitness 10.0.0.2\nwitness 10.0.0.1\n",
+      "t.conf:10: witness: 10.0.0.1 given twice (first at line 8)"),
+    B("witness 10.0.0.1\nwitness 10.0.0.2\nwitness 10.0.0.3\nwitness 10.0.0.4\nwitness 10.0.0.5\n",
+      "t.conf:12: witness: too many (at most 4)"),
+    /* witness */
+    B("witness 10.0.0\n", "t.conf:8: witness: '10.0.0' is not an IPv4 address (expected A.B.C.D)"),
+    B("witness 224.0.0.1\n", "t.conf:8: witness: 224.0.0.1 is not a unicast address"),
+    B("witness 10.0.0.1 10.0.0.2\n", "t.conf:8: witness: unexpected extra value '10.0.0.2'"),
+    B("witness_method ping\n", "t.conf:8: witness_method: 'ping' is not a witness method (use arp or icmp)"),
+    B("witness_method arp\nwitness_method icmp\n", "t.conf:9: witness_method given twice (first at line 8)"),
+    B("witness_interval 4ms\n", "t.conf:8: witness_interval: 4ms is out of range (5ms..10s)"),
+    B("witness_interval 11s\n", "t.conf:8: witness_interval: 11s is out of range (5ms..10s)"),
+    B("witness_interval 5500us\n", "t.conf:8: witness_interval: 5500us is not a whole number of milliseconds"),
+    B("witness_timeout 61s\n", "t.conf:8: witness_timeout: 61s is out of range (0ms..60s)"),
+    B("witness_timeout 39ms\n",
+      "t.conf:8: witness_timeout: 39ms is less than twice witness_interval 20ms (use at least 40ms)"),
+    B("witness_timeout 150ms\n\nwitness_interval 100ms\n",
+      "t.conf:10: witness_timeout: 150ms is less than twice witness_interval 100ms (use at least 200ms)"),
+    W("node_name a\nwitness_interval 1s\nwitness_timeout 1s\n",
+      "t.conf:3: witness_timeout: 1s is less than twice witness_interval 1s (use at least 2s)"),
+    B("\nwitness 192.168.1.2\n", "t.conf:9: witness: 192.168.1.2 is peer_address; a witness must be a third host"),
+    B("witness 10.9.9.9\nwitness 192.168.1.10\n",
+      "t.conf:9: witness: 192.168.1.10 is a failover_ip; a witness must be a third host"),
     /* numbers */
     B("priority abc\n", "t.conf:8: priority: 'abc' is not a number (expected 1..255)"),
     B("priority -1\n", "t.conf:8: priority: '-1' is not a number (expected 1..255)"),
@@ -571,6 +625,10 @@ static const char *const all_keys[] = {
     "health_fall",
     "health_rise",
     "track_interface",
+    "witness",
+    "witness_method",
+    "witness_interval",
+    "witness_timeout",
     "allow_port",
     "hb_rate_limit",
     "key_file",
@@ -710,7 +768,7 @@ static void test_file(void)
 	close(fd);
 	CHECK_EQ(config_parse_file(path, &c, err, sizeof(err)), -1);
 	char want[128];
-	snprintf(want, sizeof(want), "%s:51: node_id given twice (first at line 6)", path);
+	snprintf(want, sizeof(want), "%s:56: node_id given twice (first at line 6)", path);
 	CHECK_STR(err, want);
 
 	/* Over 1 MiB is refused before reading. */

@@ -43,6 +43,8 @@ enum kind {
 	K_VIP,	 /* failover_ip: repeatable */
 	K_TRACK, /* track_interface: repeatable */
 	K_PORT,	 /* allow_port: repeatable */
+	K_WITNESS, /* witness: repeatable */
+	K_WMETHOD, /* arp|icmp */
 };
 
 #define F_REQUIRED 1u
@@ -91,6 +93,10 @@ static const struct key_def keys[] = {
     {"health_fall", K_UINT, FLD(health_fall), 1, 100, 0, 0},
     {"health_rise", K_UINT, FLD(health_rise), 1, 100, 0, 0},
     {"track_interface", K_TRACK, FLD(track_interfaces), 1, CFG_MAX_TRACK, 0, 0},
+    {"witness", K_WITNESS, FLD(witnesses), 0, CFG_MAX_WITNESS, 0, 0},
+    {"witness_method", K_WMETHOD, FLD(witness_method), 0, 0, 0, 0},
+    {"witness_interval", K_DUR, FLD(witness_interval_ms), MS(5), SEC(10), 1000, 0},
+    {"witness_timeout", K_DUR, FLD(witness_timeout_ms), 0, SEC(60), 1000, 0},
     {"notify_master", K_CMD, FLD(notify_master), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_backup", K_CMD, FLD(notify_backup), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_fault", K_CMD, FLD(notify_fault), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
@@ -125,7 +131,7 @@ struct parser {
 	struct twin_config cfg;
 	unsigned first_line[N_KEYS]; /* 0 = not given */
 	unsigned vip_line[CFG_MAX_VIPS], vip_dev_given[CFG_MAX_VIPS];
-	unsigned track_line[CFG_MAX_TRACK], port_line[CFG_MAX_PORTS];
+	unsigned track_line[CFG_MAX_TRACK], port_line[CFG_MAX_PORTS], witness_line[CFG_MAX_WITNESS];
 	char *err;
 	size_t errlen;
 };
@@ -526,6 +532,23 @@ static int parse_track(struct parser *p, const char *s)
 	return 0;
 }
 
+static int parse_witness(struct parser *p, const char *s)
+{
+	struct twin_config *c = &p->cfg;
+	struct in_addr a;
+
+	if (c->n_witness == CFG_MAX_WITNESS)
+		return fail(p, "witness: too many (at most %d)", CFG_MAX_WITNESS);
+	if (parse_ipv4(p, "witness", s, &a))
+		return -1;
+	for (size_t i = 0; i < c->n_witness; i++)
+		if (c->witnesses[i].s_addr == a.s_addr)
+			return fail(p, "witness: %s given twice (first at line %u)", s, p->witness_line[i]);
+	c->witnesses[c->n_witness] = a;
+	p->witness_line[c->n_witness++] = p->line;
+	return 0;
+}
+
 static int parse_port(struct parser *p, const char *s)
 {
 	static const struct key_def port = {"allow_port", K_UINT, 0, 0, 1, 65535, 0, 0};
@@ -599,6 +622,17 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 		return parse_track(p, s);
 	case K_PORT:
 		return parse_port(p, s);
+	case K_WITNESS:
+		return parse_witness(p, s);
+	case K_WMETHOD:
+		if (!strcmp(s, "arp"))
+			*(int *)field = CFG_WITNESS_ARP;
+		else if (!strcmp(s, "icmp"))
+			*(int *)field = CFG_WITNESS_ICMP;
+		else
+			return fail(p, "%s: '%s' is not a witness method (use arp or icmp)", k->name,
+				    vis(vb, s));
+		return 0;
 	}
 	return fail(p, "%s: internal error: unknown kind", k->name);
 }
@@ -626,7 +660,8 @@ static int parse_line(struct parser *p, const char *s, size_t len)
 	if (t.n > 2 && k->kind != K_VIP)
 		return fail(p, "%s: unexpected extra value '%s' (quote values that contain spaces)", k->name,
 			    vis(vb, t.tok[2]));
-	if (p->first_line[i] && k->kind != K_VIP && k->kind != K_TRACK && k->kind != K_PORT)
+	if (p->first_line[i] && k->kind != K_VIP && k->kind != K_TRACK && k->kind != K_PORT &&
+	    k->kind != K_WITNESS)
 		return fail(p, "%s given twice (first at line %u)", k->name, p->first_line[i]);
 	if (parse_value(p, k, &t))
 		return -1;
@@ -653,7 +688,7 @@ static unsigned later(unsigned a, unsigned b)
 static int check_whole(struct parser *p)
 {
 	const struct twin_config *c = &p->cfg;
-	char a[24], b[24];
+	char a[24], b[24], b2[24];
 	uint64_t t, rate;
 
 	size_t pair_keys = 0, pair_given = 0;
@@ -674,6 +709,14 @@ static int check_whole(struct parser *p)
 			    "cluster_id, peer_address, failover_ip and key_file; give none of them to pair "
 			    "with 'twinctl cluster create')",
 			    keys[i].name);
+	/* A shorter window would call a witness lost between two replies. */
+	p->line = later(line_of(p, "witness_timeout"), line_of(p, "witness_interval"));
+	t = (uint64_t)c->witness_interval_ms * US_PER_MS;
+	if (c->witness_timeout_ms && (uint64_t)c->witness_timeout_ms * US_PER_MS < 2 * t)
+		return fail(p, "witness_timeout: %s is less than twice witness_interval %s (use at least %s)",
+			    fmt_dur(a, sizeof(a), (uint64_t)c->witness_timeout_ms * US_PER_MS),
+			    fmt_dur(b, sizeof(b), t), fmt_dur(b2, sizeof(b2), 2 * t));
+
 	p->cfg.static_pair = pair_given == pair_keys;
 	if (!p->cfg.static_pair)
 		return 0;
@@ -682,6 +725,19 @@ static int check_whole(struct parser *p)
 	if (c->peer_id == c->node_id)
 		return fail(p, "peer_id: %u is the same as node_id; each node of the pair needs its own id",
 			    c->peer_id);
+
+	/* A witness is a third host: the peer or our own failover IP would
+	 * answer for the very node whose silence it must break the tie on. */
+	for (size_t i = 0; i < c->n_witness; i++) {
+		p->line = p->witness_line[i];
+		if (c->witnesses[i].s_addr == c->peer_address.s_addr)
+			return fail(p, "witness: %s is peer_address; a witness must be a third host",
+				    inet_ntop(AF_INET, &c->witnesses[i], a, sizeof(a)));
+		for (size_t v = 0; v < c->n_vips; v++)
+			if (c->witnesses[i].s_addr == c->vips[v].addr.s_addr)
+				return fail(p, "witness: %s is a failover_ip; a witness must be a third host",
+					    inet_ntop(AF_INET, &c->witnesses[i], a, sizeof(a)));
+	}
 
 	p->line = later(line_of(p, "heartbeat_interval"), line_of(p, "heartbeat_misses"));
 	t = (uint64_t)c->hb_interval_us * c->hb_misses;
@@ -729,6 +785,9 @@ void config_defaults(struct twin_config *cfg)
 	cfg->health_timeout_ms = 2000;
 	cfg->health_fall = 2;
 	cfg->health_rise = 2;
+	cfg->witness_method = CFG_WITNESS_ARP;
+	cfg->witness_interval_ms = 20;
+	cfg->witness_timeout_ms = 0;
 	cfg->notify_timeout_ms = 5000;
 	strcpy(cfg->reboot_command, "/sbin/reboot");
 	strcpy(cfg->shutdown_command, "/sbin/poweroff");

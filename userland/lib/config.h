@@ -18,6 +18,13 @@
 #define CFG_MAX_VIPS  8
 #define CFG_MAX_TRACK 8
 #define CFG_MAX_PORTS 8
+#define CFG_MAX_WITNESS 4
+
+/* witness_method */
+enum cfg_witness_method {
+	CFG_WITNESS_ARP = 0,  /* ARP request, a reply (or any request) from the address counts */
+	CFG_WITNESS_ICMP = 1, /* echo request, the matching echo reply counts */
+};
 
 struct cfg_vip {
 	struct in_addr addr;
@@ -65,6 +72,13 @@ struct twin_config {
 	uint32_t health_rise;		      /* successes in a row to recover, default 2 */
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
+
+	/* tie-breakers on the LAN, probed over lan_interface; none = off */
+	struct in_addr witnesses[CFG_MAX_WITNESS]; /* "witness A.B.C.D", repeatable */
+	size_t n_witness;
+	int witness_method;	     /* enum cfg_witness_method, default arp */
+	uint32_t witness_interval_ms; /* probe period per address, 5ms..10s, default 20 */
+	uint32_t witness_timeout_ms;  /* reached while the last reply is younger; 0 = detection time */
 
 	/* keepalived-style hooks run on state changes, see JOBS_AND_HOOKS.md */
 	char notify_master[CFG_CMD_MAX]; /* "" = none */
