@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "size_fmt.h"
 #include "split_brain.h"
 
 static struct sb_side side(uint8_t id, const char *name, uint64_t written, int holds)
@@ -24,15 +25,15 @@ static void test_format(void)
 {
 	char b[32];
 
-	sb_format_kib(0, b, sizeof(b));
+	size_fmt_kib(0, b, sizeof(b));
 	CHECK_STR(b, "0");
-	sb_format_kib(512, b, sizeof(b));
+	size_fmt_kib(512, b, sizeof(b));
 	CHECK_STR(b, "512 KiB");
-	sb_format_kib(12 * 1024, b, sizeof(b));
+	size_fmt_kib(12 * 1024, b, sizeof(b));
 	CHECK_STR(b, "12 MiB");
-	sb_format_kib(3355443, b, sizeof(b)); /* 3.2 GiB */
+	size_fmt_kib(3355443, b, sizeof(b)); /* 3.2 GiB */
 	CHECK_STR(b, "3.2 GiB");
-	sb_format_kib(SB_UNKNOWN, b, sizeof(b));
+	size_fmt_kib(SB_UNKNOWN, b, sizeof(b));
 	CHECK_STR(b, "unknown");
 }
 

@@ -45,6 +45,7 @@ enum kind {
 	K_PORT,	 /* allow_port: repeatable */
 	K_WITNESS, /* witness: repeatable */
 	K_WMETHOD, /* arp|icmp */
+	K_SBAUTO,  /* off|discard-zero-changes */
 };
 
 #define F_REQUIRED 1u
@@ -95,6 +96,7 @@ static const struct key_def keys[] = {
     {"track_interface", K_TRACK, FLD(track_interfaces), 1, CFG_MAX_TRACK, 0, 0},
     {"witness", K_WITNESS, FLD(witnesses), 0, CFG_MAX_WITNESS, 0, 0},
     {"witness_method", K_WMETHOD, FLD(witness_method), 0, 0, 0, 0},
+    {"split_brain_auto", K_SBAUTO, FLD(split_brain_auto), 0, 0, 0, 0},
     {"witness_interval", K_DUR, FLD(witness_interval_ms), MS(5), SEC(10), 1000, 0},
     {"witness_timeout", K_DUR, FLD(witness_timeout_ms), 0, SEC(60), 1000, 0},
     {"notify_master", K_CMD, FLD(notify_master), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
@@ -632,6 +634,15 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 		else
 			return fail(p, "%s: '%s' is not a witness method (use arp or icmp)", k->name,
 				    vis(vb, s));
+		return 0;
+	case K_SBAUTO:
+		if (!strcmp(s, "off"))
+			*(int *)field = CFG_SB_AUTO_OFF;
+		else if (!strcmp(s, "discard-zero-changes"))
+			*(int *)field = CFG_SB_AUTO_DISCARD_ZERO;
+		else
+			return fail(p, "%s: '%s' is not a split-brain policy (use off or discard-zero-changes)",
+				    k->name, vis(vb, s));
 		return 0;
 	}
 	return fail(p, "%s: internal error: unknown kind", k->name);

@@ -20,6 +20,9 @@
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_WITNESS 4
 
+/* split_brain_auto */
+enum { CFG_SB_AUTO_OFF = 0, CFG_SB_AUTO_DISCARD_ZERO = 1 };
+
 /* witness_method */
 enum cfg_witness_method {
 	CFG_WITNESS_ARP = 0,  /* ARP request, a reply (or any request) from the address counts */
@@ -78,6 +81,7 @@ struct twin_config {
 	size_t n_witness;
 	int witness_method;	     /* enum cfg_witness_method, default arp */
 	uint32_t witness_interval_ms; /* probe period per address, 5ms..10s, default 20 */
+	int split_brain_auto;	      /* CFG_SB_AUTO_*, default off: the admin chooses the survivor */
 	uint32_t witness_timeout_ms;  /* reached while the last reply is younger; 0 = detection time */
 
 	/* keepalived-style hooks run on state changes, see JOBS_AND_HOOKS.md */

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "status_render.h"
 
+#include "size_fmt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +305,78 @@ static void xdp(FILE *f, const struct ctl_reply *rep)
 		getf_or_dash(rep, "xdp.drop_malformed"));
 }
 
+static void fmt_kib(char *out, size_t n, const struct ctl_reply *rep, const char *key)
+{
+	long long v;
+
+	if (ctl_get_ll(rep, key, &v) || v < 0)
+		snprintf(out, n, "-");
+	else
+		size_fmt_kib((uint64_t)v, out, n);
+}
+
+/* Both nodes' side of a split brain, for the admin to choose the survivor. */
+static void split_brain(FILE *f, const struct ctl_reply *rep)
+{
+	static const char *const sides[2] = {"sb.self", "sb.peer"};
+	struct table t = {.ncols = 3, .head = {"", "", ""}};
+	char k[48], head[2][CELL_MAX], began[CELL_MAX];
+
+	if (ctl_get_bool(rep, "sb.active") != 1) {
+		if (ctl_get(rep, "sb.protection"))
+			fprintf(f, "  SPLIT-BRAIN PROTECTION: %s\n", ctl_get(rep, "sb.protection"));
+		return;
+	}
+	fmt_date(began, sizeof(began), rep, "sb.began");
+	fprintf(f, "  SPLIT BRAIN since %s: both nodes served while cut apart; choose the survivor\n", began);
+	for (int i = 0; i < 2; i++) {
+		snprintf(k, sizeof(k), "%s.name", sides[i]);
+		snprintf(head[i], sizeof(head[i]), "%s (%s)", getf_or_dash(rep, k), i ? "peer" : "this node");
+		t.head[i + 1] = head[i];
+	}
+	static const char *const rows[] = {"last Active", "epoch", "DRBD disk", "written since", "out of sync",
+					   "serves the IP", "DRBD gi"};
+	t.nrows = (int)(sizeof(rows) / sizeof(rows[0]));
+	for (int r = 0; r < t.nrows; r++) {
+		t.mark[r] = ' ';
+		snprintf(t.cell[r][0], CELL_MAX, "%s", rows[r]);
+		for (int i = 0; i < 2; i++) {
+			char *c = t.cell[r][i + 1];
+#define SK(name) (snprintf(k, sizeof(k), "%s." name, sides[i]), k)
+			switch (r) {
+			case 0:
+				fmt_date(c, CELL_MAX, rep, SK("last_active"));
+				break;
+			case 1:
+				snprintf(c, CELL_MAX, "%s", getf_or_dash(rep, SK("epoch")));
+				break;
+			case 2:
+				snprintf(c, CELL_MAX, "%s", getf_or_dash(rep, SK("disk")));
+				break;
+			case 3:
+				fmt_kib(c, CELL_MAX, rep, SK("written_kib"));
+				break;
+			case 4:
+				fmt_kib(c, CELL_MAX, rep, SK("out_of_sync_kib"));
+				break;
+			case 5:
+				fmt_bool(c, CELL_MAX, rep, SK("holds_vip"), "yes", "no");
+				break;
+			default:
+				snprintf(c, CELL_MAX, "%s", getf_or_dash(rep, SK("gi")));
+			}
+#undef SK
+		}
+	}
+	table_print(f, &t);
+	fprintf(f, "  PROPOSAL: %s\n", getf_or_dash(rep, "sb.proposal"));
+	if (ctl_get(rep, "sb.auto"))
+		fprintf(f, "  automatic repair: %s\n", ctl_get(rep, "sb.auto"));
+	fprintf(f, "  repair: twinctl split-brain repair --survivor NODE\n");
+	if (ctl_get(rep, "repair.phase"))
+		fprintf(f, "  REPAIR (%s): %s\n", ctl_get(rep, "repair.phase"), getf_or_dash(rep, "repair.message"));
+}
+
 static void alarms(FILE *f, const struct ctl_reply *rep)
 {
 	int n = 0;
@@ -399,6 +473,7 @@ char *status_render(const struct ctl_reply *raw)
 	}
 	skew_and_vips(f, rep);
 	xdp(f, rep);
+	split_brain(f, rep);
 	alarms(f, rep);
 	int bad = ferror(f);
 	if (fclose(f) || bad) {

@@ -13,7 +13,7 @@ static const struct {
 	const char *args;
 	const char *help;
 } commands[] = {
-    {"status", cmd_status, "[--json|--raw]", "show both nodes, heartbeat paths, failover IP and alarms"},
+    {"status", cmd_status, "[--json|--raw]", "both nodes, heartbeat paths, failover IP, alarms"},
     {"ping", cmd_ping, "", "check that twind answers"},
     {"version", cmd_version, "", "show the versions of twinctl and twind"},
     {"failover", cmd_failover, "enable|disable", "allow or forbid automatic takeover"},
@@ -21,11 +21,14 @@ static const struct {
     {"takeover", cmd_takeover, "[--force]", "make this node Active (handover from the peer)"},
     {"release", cmd_release, "", "hand Active over to the peer"},
     {"cluster", cmd_cluster, "create|dissolve|probe ...", "pair this node with a peer, or undo it"},
-    {"reboot", cmd_power, "[--peer] [--yes]", "reboot this node (or the peer); the active hands over first"},
+    {"reboot", cmd_power, "[--peer] [--yes]", "reboot this node (or the peer); Active hands over"},
     {"shutdown", cmd_power, "[--peer] [--yes]", "power off this node (or the peer)"},
-    {"password", cmd_password, "set", "set this node's admin password (asked for by cluster create)"},
+    {"password", cmd_password, "set", "set the admin password (cluster create asks it)"},
     {"update", cmd_update, "[--dry-run] [--force] FILE",
-     "install a signed update bundle in the other boot slot"},
+     "install a signed bundle in the other boot slot"},
+    {"split-brain", cmd_split_brain, "[repair --survivor NODE [--yes]]",
+     "show a split brain; repair it keeping NODE's data"},
+    {"drbd-event", cmd_drbd_event, "split-brain [RES]", "DRBD's handler reports an event (drbd-handler)"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -36,9 +39,13 @@ static void usage(FILE *f)
 		   "  -j, --json         print the daemon's answer as JSON\n"
 		   "  -h, --help         this text\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		char left[40];
+		char left[80];
 		snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
-		fprintf(f, "  %-26s %s\n", left, commands[i].help);
+		/* 80 columns: a long synopsis gets a line of its own */
+		if (strlen(left) > 26)
+			fprintf(f, "  %s\n  %-26s %s\n", left, "", commands[i].help);
+		else
+			fprintf(f, "  %-26s %s\n", left, commands[i].help);
 	}
 }
 

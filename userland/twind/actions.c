@@ -14,6 +14,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "replica.h"
+#include "split_brain_ctl.h"
 #include "notify.h"
 #include "persist.h"
 #include "vip.h"
@@ -99,6 +100,18 @@ static int claim(struct twind *d)
 	return 0;
 }
 
+/* Re-announce an IP we hold (dual-active or split-brain keeper): a whole
+ * burst, so the last gratuitous ARP any switch or client sees is ours. */
+static void announce(struct twind *d)
+{
+	uint64_t now = mono_ns();
+
+	send_garps(d);
+	d->garp_left = d->cfg.garp_count > 0 ? d->cfg.garp_count - 1 : 0;
+	d->garp_next_ns = now + (uint64_t)d->cfg.garp_interval_ms * 1000000ull;
+	arm_timer(d);
+}
+
 static void release(struct twind *d)
 {
 	char err[256];
@@ -151,11 +164,46 @@ static struct fsm_event make_event(struct twind *d, enum fsm_event_type type)
 	return ev;
 }
 
+/* Alarms that follow a condition: raised while it holds, cleared (and
+ * logged as cleared) when it is over, so none outlives its cause. */
+static void alarms_follow(struct twind *d)
+{
+	int st = d->fsm.state, alive = d->peer.alive;
+	int peer_serves = alive && (d->peer.last.state == NS_ACTIVE || (d->peer.last.flags & HB_F_HOLDS_VIP));
+
+	if (st == NS_ACTIVE && !alive && d->peer.ever_seen)
+		alarm_set(d, "serving alone: the peer is silent on every path");
+	else
+		alarm_clear(d, "serving alone");
+	if (!(st == NS_ACTIVE && peer_serves))
+		alarm_clear(d, "dual active");
+	if (st != NS_SPLIT_BRAIN && !d->fsm.sb_pending)
+		alarm_clear(d, "split brain");
+	if (!d->fsm.isolated)
+		alarm_clear(d, "isolated");
+	if (st == NS_ACTIVE || alive) {
+		/* a later takeover succeeded, or the peer is back: the failed
+		 * attempts before are history (the log keeps them) */
+		alarm_clear(d, "peer dead but");
+		alarm_clear(d, "startup wait over, no peer");
+	}
+	if (st == NS_ACTIVE) {
+		alarm_clear(d, "could not add the failover IP");
+		alarm_clear(d, "could not re-add the failover IP");
+		alarm_clear(d, "DRBD not promoted");
+		alarm_clear(d, "failover IP answered by");
+		alarm_clear(d, "takeover failed");
+	}
+}
+
 void act_event(struct twind *d, enum fsm_event_type type)
 {
 	struct fsm_event ev = make_event(d, type);
+	struct fsm_result r = fsm_step(&d->fsm, &ev);
 
-	apply(d, fsm_step(&d->fsm, &ev));
+	apply(d, r);
+	alarms_follow(d);
+	sbc_after_step(d, r.from, r.to, r.reason);
 }
 
 static void apply(struct twind *d, struct fsm_result r)
@@ -168,8 +216,10 @@ static void apply(struct twind *d, struct fsm_result r)
 		/* hooks and jobs only queue or signal: the takeover never waits */
 		if (d->notify)
 			notify_state(d->notify, r.from, r.to, r.reason, d->fsm.epoch);
+		/* the split-brain keeper goes on serving: its jobs too */
 		if (d->jobs)
-			jobs_set_active(d->jobs, r.to == NS_ACTIVE);
+			jobs_set_active(d->jobs,
+					r.to == NS_ACTIVE || (r.to == NS_SPLIT_BRAIN && d->fsm.holds_vip));
 		cluster_event(d, "state", "%s -> %s: %s", node_state_name(r.from), node_state_name(r.to),
 			      r.reason);
 	}
@@ -186,10 +236,10 @@ static void apply(struct twind *d, struct fsm_result r)
 	if (r.actions & FA_NOTIFY)
 		beat_now(d); /* tell the peer at once, not at the next tick */
 	if (r.actions & FA_CLAIM) {
-		if (d->holds_vip && r.to == r.from) {
-			/* already ours (dual-active keeper): only re-announce, so the
-			 * last gratuitous ARP on the LAN is ours */
-			send_garps(d);
+		if (d->holds_vip && r.to != NS_ACTIVATING) {
+			/* already ours (dual-active or split-brain keeper): only
+			 * re-announce, so the last gratuitous ARP on the LAN is ours */
+			announce(d);
 		} else {
 			claim_start(d);
 		}

@@ -29,6 +29,7 @@
 #include "evqueue.h"
 #include "peerlink.h"
 #include "power.h"
+#include "split_brain_ctl.h"
 #include <mbedtls/base64.h>
 #include "rng.h"
 
@@ -430,6 +431,49 @@ static void sync_tick(struct cluster *c, uint64_t now)
 	ctl_resp_free(&r);
 }
 
+/* cluster_peer_call: the callback and its context travel together */
+struct peer_call_ctx {
+	cluster_reply_fn cb;
+	void *ctx;
+};
+
+static void peer_call_done(void *cbctx, int status, const struct ctl_reply *rep, const char *err,
+			   const uint8_t peer_fp[ID_FP_LEN])
+{
+	struct peer_call_ctx pc = *(struct peer_call_ctx *)cbctx;
+
+	free(cbctx);
+	if (status != PEERLINK_OK)
+		pc.cb(pc.ctx, 0, NULL, err ? err : "no answer");
+	else
+		pc.cb(pc.ctx, rep->ok, rep, rep->ok ? NULL : rep->message);
+}
+
+struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[], cluster_reply_fn cb,
+					void *ctx, char *err, size_t errlen)
+{
+	struct cluster *c = d->cluster;
+	struct peer_call_ctx *pc;
+	char id[32];
+
+	if (!c || c->mode == CLUSTER_STANDALONE) {
+		snprintf(err, errlen, "this node has no peer");
+		return NULL;
+	}
+	if (!(pc = malloc(sizeof(*pc)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pc->cb = cb;
+	pc->ctx = ctx;
+	struct peerlink_target t = peer_target(d, id);
+	peerlink_set_body(c->pl, NULL, 0);
+	struct peerlink_call *call = peerlink_call_start(c->pl, &t, argc, argv, peer_call_done, pc, err, errlen);
+	if (!call)
+		free(pc);
+	return call;
+}
+
 /* Requests from the peer: pairing and dissolve, so far. */
 static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, char **argv,
 			 struct ctl_resp *resp)
@@ -447,6 +491,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 		events_receive(c, argv[1], resp);
 		return;
 	}
+	/* split brain: the peer asks for our side, or runs our part of a repair */
+	if (who->mode == TLS_CHAN_CLUSTER && sbc_peer_request(c->d, argc, argv, resp))
+		return;
 	/* the peer's admin asks for our reboot or shutdown: only over the
 	 * channel keyed with the cluster key */
 	if (!strcmp(argv[0], "node-power") && argc == 2 && who->mode == TLS_CHAN_CLUSTER &&

@@ -26,6 +26,13 @@ void cluster_on_timer(struct twind *d);
 /* Local requests "cluster ..." and "password set ..."; 1 if handled. */
 int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r);
 void cluster_status(struct twind *d, struct ctl_resp *r);
+/* A request to the peer over the cluster channel (TLS keyed with the
+ * cluster key); cb gets the outcome once, never after cluster_close. NULL with err if it cannot start. */
+struct peerlink_call;
+struct ctl_reply;
+typedef void (*cluster_reply_fn)(void *ctx, int ok, const struct ctl_reply *rep, const char *err);
+struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[], cluster_reply_fn cb,
+					void *ctx, char *err, size_t errlen);
 /* An event for the peer (kind: state, alarm, counter): queued on disk and
  * flushed, in order and once, while the peer is reachable. */
 void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)

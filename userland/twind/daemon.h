@@ -28,6 +28,7 @@ struct notify;
 struct cluster;
 struct jobs;
 struct ctl_resp;
+struct sbc;
 
 #define MAX_ALARMS 8
 
@@ -86,6 +87,7 @@ struct twind {
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */
 	struct ctl_server *ctl;
+	struct sbc *sbc; /* split brain: tracking, repair (split_brain_ctl.c) */
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
 

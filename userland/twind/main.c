@@ -31,6 +31,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "replica.h"
+#include "split_brain_ctl.h"
 #include "subproc.h"
 #include "vip.h"
 
@@ -51,7 +52,8 @@ enum {
 	T_PEER,
 	T_CLTIMER,
 	T_DRBD,
-	T_DRBD9
+	T_DRBD9,
+	T_SB
 };
 
 static void usage(FILE *f)
@@ -205,6 +207,11 @@ static int standalone_vip(struct twind *d, char *err, size_t errlen)
 
 static int setup_standalone(struct twind *d, char *err, size_t errlen)
 {
+	char sb[CFG_PATH_MAX + 32];
+
+	/* a split brain of a dissolved pair is over: the next pair starts clean */
+	snprintf(sb, sizeof(sb), "%s/%s", d->cfg.state_dir, SPLIT_BRAIN_FILE);
+	unlink(sb);
 	log_info("standalone: no pair configured; waiting for 'twinctl cluster create' (control port %u)",
 		 d->cfg.control_port);
 	if (standalone_vip(d, err, errlen) < 0)
@@ -244,7 +251,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 				.auto_failback = d->cfg.auto_failback,
 				.failover_enabled = d->cfg.failover_enabled,
 				.probe = d->cfg.arp_probe_ms > 0,
-				.data_replicated = d->cfg.drbd_resource[0] != 0};
+				.data_replicated = d->cfg.drbd_resource[0] != 0,
+				.split_brain_pending = sbc_pending_at_start(d)};
 	fsm_init(&d->fsm, &fc, epoch, mono_ns() / 1000000ull);
 	d->state_since_real_s = real_ns() / 1000000000ull;
 
@@ -254,6 +262,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	d->drbd_tag = T_DRBD;
 	drbd9_watch_init(&d->drbd9);
 	d->drbd9_tag = T_DRBD9;
+	if (sbc_open(d, T_SB, err, errlen) < 0)
+		return -1;
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		addrs[i] = d->cfg.vips[i].addr;
@@ -338,6 +348,7 @@ static void on_beat_tick(struct twind *d)
 		d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	beat_refill(d);
 	act_event(d, FE_TICK);
+	sbc_tick(d);
 	if (expirations > 1)
 		d->beat_overruns += expirations - 1; /* our own stall: no verdict now */
 	else
@@ -412,6 +423,7 @@ static void shutdown_daemon(struct twind *d)
 	if (d->ctl)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
+	sbc_close(d);
 	if (d->drbd9.pid > 0)
 		drbd9_watch_stop(&d->drbd9);
 	if (d->health)
@@ -476,6 +488,8 @@ static int run(struct twind *d)
 			replica_on_event(d);
 		if (ready & (1u << T_DRBD9))
 			replica_on_events2(d);
+		if (ready & (1u << T_SB))
+			sbc_on_child(d);
 		if (ready & (1u << T_PEER))
 			cluster_dispatch(d);
 		if (ready & (1u << T_CLTIMER))

@@ -1,22 +1,10 @@
 /* Split-brain proposal and policy: see split_brain.h. */
 #include "split_brain.h"
 
+#include "size_fmt.h"
+
 #include <stdio.h>
 #include <string.h>
-
-void sb_format_kib(uint64_t kib, char *buf, size_t len)
-{
-	if (kib == SB_UNKNOWN)
-		snprintf(buf, len, "unknown");
-	else if (kib == 0)
-		snprintf(buf, len, "0");
-	else if (kib < 1024)
-		snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
-	else if (kib < 1024ull * 1024)
-		snprintf(buf, len, "%llu MiB", (unsigned long long)((kib + 512) / 1024));
-	else
-		snprintf(buf, len, "%.1f GiB", (double)kib / (1024.0 * 1024.0));
-}
 
 static int up_to_date(const struct sb_side *s)
 {
@@ -66,8 +54,8 @@ uint8_t sb_propose(const struct sb_side *a, const struct sb_side *b, char *text,
 	else
 		keep = serving(a, b);
 	lose = keep == a ? b : a;
-	sb_format_kib(keep->written_kib, wa, sizeof(wa));
-	sb_format_kib(lose->written_kib, wb, sizeof(wb));
+	size_fmt_kib(keep->written_kib, wa, sizeof(wa));
+	size_fmt_kib(lose->written_kib, wb, sizeof(wb));
 	if (lose->written_kib == 0)
 		snprintf(text, len, "keep %s: it wrote %s since the split, %s wrote 0", keep->name, wa, lose->name);
 	else

@@ -36,10 +36,4 @@ uint8_t sb_propose(const struct sb_side *a, const struct sb_side *b, char *text,
  * disks; else 0: the admin decides. */
 uint8_t sb_auto_victim(const struct sb_side *a, const struct sb_side *b);
 
-/* "0", "512 KiB", "12 MiB", "3.2 GiB"; "unknown" for SB_UNKNOWN */
-void sb_format_kib(uint64_t kib, char *buf, size_t len);
-
-/* The split-brain automation policy, parsed from twin.conf. */
-enum sb_auto { SB_AUTO_OFF = 0, SB_AUTO_DISCARD_ZERO = 1 };
-
 #endif

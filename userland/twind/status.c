@@ -14,6 +14,7 @@
 #include "log.h"
 #include "power.h"
 #include "replica.h"
+#include "split_brain_ctl.h"
 
 static const char *role_of(int state, int holds)
 {
@@ -237,6 +238,8 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (cluster_ctl(d, argc, argv, r))
 		return;
+	if (cluster_mode(d) != CLUSTER_STANDALONE && sbc_ctl(d, argc, argv, r))
+		return;
 	if (!strcmp(argv[0], "status") && cluster_mode(d) == CLUSTER_STANDALONE) {
 		ctl_resp_ok(r);
 		ctl_resp_kv(r, "node.name", "%s", d->cfg.node_name);
@@ -262,6 +265,7 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		status_peer(d, r);
 		status_paths(d, r);
 		status_rest(d, r);
+		sbc_status(d, r);
 		cluster_status(d, r);
 		return;
 	}
