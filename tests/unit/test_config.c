@@ -50,6 +50,7 @@ static const char full[] =
     "health_rise 4\n"
     "track_interface eth2\n"
     "track_interface eth3\n"
+    "monitor_lan_interface no\n"
     "notify_master \"/etc/twin/up --now\"\n"
     "notify_backup /etc/twin/down\n"
     "notify_fault /etc/twin/fault\n"
@@ -124,6 +125,7 @@ static void test_full(void)
 	CHECK_EQ(c.n_track, 2u);
 	CHECK_STR(c.track_interfaces[0], "eth2");
 	CHECK_STR(c.track_interfaces[1], "eth3");
+	CHECK_EQ(c.monitor_lan_interface, 0);
 	CHECK_STR(c.notify_master, "/etc/twin/up --now");
 	CHECK_STR(c.notify_backup, "/etc/twin/down");
 	CHECK_STR(c.notify_fault, "/etc/twin/fault");
@@ -168,6 +170,7 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->health_fall, 2u);
 	CHECK_EQ(c->health_rise, 2u);
 	CHECK_EQ(c->n_track, 0u);
+	CHECK_EQ(c->monitor_lan_interface, 1); /* the service link counts in health */
 	CHECK_STR(c->notify_master, "");
 	CHECK_STR(c->notify_backup, "");
 	CHECK_STR(c->notify_fault, "");
@@ -355,6 +358,8 @@ static const struct bad bads[] = {
     /* booleans and enums */
     B("auto_failback true\n", "t.conf:8: auto_failback: 'true' is not a boolean (use yes or no)"),
     B("failover_enabled YES\n", "t.conf:8: failover_enabled: 'YES' is not a boolean (use yes or no)"),
+    B("monitor_lan_interface off\n",
+      "t.conf:8: monitor_lan_interface: 'off' is not a boolean (use yes or no)"),
     B("xdp_mode skb\n", "t.conf:8: xdp_mode: 'skb' is not an XDP mode (use native or generic)"),
     /* durations */
     B("heartbeat_interval 10\n", "t.conf:8: heartbeat_interval: '10' needs a unit: us, ms or s"),
@@ -544,7 +549,9 @@ static void test_bad_bytes(void)
 	free(big);
 }
 
-/* Every key, as the docs must list it. Keep in step with config.c's table. */
+/* Every key, as the docs must list it. Keep in step with config.c's table.
+ * One a line, however long the longest. */
+/* clang-format off */
 static const char *const all_keys[] = {
     "node_name",
     "node_id",
@@ -571,6 +578,7 @@ static const char *const all_keys[] = {
     "health_fall",
     "health_rise",
     "track_interface",
+    "monitor_lan_interface",
     "allow_port",
     "hb_rate_limit",
     "key_file",
@@ -596,6 +604,7 @@ static const char *const all_keys[] = {
     "sync_dir",
     "event_queue_max",
 };
+/* clang-format on */
 
 static char *slurp(const char *path)
 {
@@ -710,7 +719,7 @@ static void test_file(void)
 	close(fd);
 	CHECK_EQ(config_parse_file(path, &c, err, sizeof(err)), -1);
 	char want[128];
-	snprintf(want, sizeof(want), "%s:51: node_id given twice (first at line 6)", path);
+	snprintf(want, sizeof(want), "%s:52: node_id given twice (first at line 6)", path);
 	CHECK_STR(err, want);
 
 	/* Over 1 MiB is refused before reading. */

@@ -91,6 +91,7 @@ static const struct key_def keys[] = {
     {"health_fall", K_UINT, FLD(health_fall), 1, 100, 0, 0},
     {"health_rise", K_UINT, FLD(health_rise), 1, 100, 0, 0},
     {"track_interface", K_TRACK, FLD(track_interfaces), 1, CFG_MAX_TRACK, 0, 0},
+    {"monitor_lan_interface", K_BOOL, FLD(monitor_lan_interface), 0, 0, 0, 0},
     {"notify_master", K_CMD, FLD(notify_master), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_backup", K_CMD, FLD(notify_backup), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_fault", K_CMD, FLD(notify_fault), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
@@ -729,6 +730,7 @@ void config_defaults(struct twin_config *cfg)
 	cfg->health_timeout_ms = 2000;
 	cfg->health_fall = 2;
 	cfg->health_rise = 2;
+	cfg->monitor_lan_interface = 1;
 	cfg->notify_timeout_ms = 5000;
 	strcpy(cfg->reboot_command, "/sbin/reboot");
 	strcpy(cfg->shutdown_command, "/sbin/poweroff");

@@ -65,6 +65,8 @@ struct twin_config {
 	uint32_t health_rise;		      /* successes in a row to recover, default 2 */
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
+	int monitor_lan_interface; /* lan_interface and the failover IPs' devices count in health, default yes
+				    */
 
 	/* keepalived-style hooks run on state changes, see JOBS_AND_HOOKS.md */
 	char notify_master[CFG_CMD_MAX]; /* "" = none */
