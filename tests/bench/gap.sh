@@ -14,12 +14,13 @@ vip_holders() { # nodes whose kernel holds the failover IP
 	for n in a b; do has_vip "$(ns_of "$n")" && echo "$n"; done
 }
 
-# Active + Standby, the IP only on the active: prints the active node
+# Active + Standby (or Idle: Twin's node back from a lost LAN link, which
+# takes over just the same), the IP only on the active: prints the active node
 stable_active() {
 	local ra rb act
 	ra=$(prod_role a)
 	rb=$(prod_role b)
-	case "$ra/$rb" in Active/Standby) act=a ;; Standby/Active) act=b ;; *) return 1 ;; esac
+	case "$ra/$rb" in Active/Standby | Active/Idle) act=a ;; Standby/Active | Idle/Active) act=b ;; *) return 1 ;; esac
 	[ "$(vip_holders | tr -d '\n')" = "$act" ] || return 1
 	echo "$act"
 }
@@ -93,7 +94,8 @@ gap_trial() {
 	sleep 0.3
 	ph=$(prod_interval_us)
 	case $f in
-	death) fault_ns=$(ip netns exec "$NS_L" "$FAULT" -r "$ph" down "${act}0" "${act}1") ;;
+	# the heartbeat link first: a dead node cannot tell its peer it lost its LAN
+	death) fault_ns=$(ip netns exec "$NS_L" "$FAULT" -r "$ph" down "${act}1" "${act}0") ;;
 	kill) fault_ns=$("$FAULT" -r "$ph" kill 9 $(prod_pids "$act")) ;;
 	graceful) fault_ns=$(prod_graceful "$act" "$ph") ;;
 	esac

@@ -171,8 +171,10 @@ wait_for() {
 }
 
 # links NS up|down: both of a node's links at once (one ip process, so the
-# client's outage does not include the time to start a second one)
-links() { printf 'link set eth0 %s\nlink set eth1 %s\n' "$2" "$2" | in_ns "$1" ip -batch -; }
+# client's outage does not include the time to start a second one). The
+# heartbeat link first: a node that sees its LAN go down says so over eth1
+# (its peer takes over at once), which a dead node could not do.
+links() { printf 'link set eth1 %s\nlink set eth0 %s\n' "$2" "$2" | in_ns "$1" ip -batch -; }
 
 state_is() { [ "$(status_get "$1" "$2" node.state)" = "$3" ]; }
 has_vip() { in_ns "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }

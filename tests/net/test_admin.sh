@@ -31,7 +31,7 @@ out=$(ctl b "$NS_B" failover enable 2>&1)
 check "failover enable on b: $out" grep -qi "enabled" <<<"$out"
 check "...then b takes over (the peer is still dead)" wait_for "$WAIT" state_is b "$NS_B" Active
 links "$NS_A" up
-check "a returns and yields" wait_for "$WAIT" state_is a "$NS_A" Standby
+check "a returns Idle (its LAN was down: a health failure)" wait_for "$WAIT" state_is a "$NS_A" Idle
 
 # --- health: Inactive, then Idle (auto-failback off), then restored
 touch "$WORK/a/sick"
@@ -59,7 +59,7 @@ in_ns "$NS_R" ip addr del $VIP/24 dev eth0
 check "the rogue lets go: a claims it (retry)" wait_for "$WAIT" state_is a "$NS_A" Active
 check "...failover IP on a" has_vip "$NS_A"
 links "$NS_B" up
-check "b returns and yields" wait_for "$WAIT" state_is b "$NS_B" Standby
+check "b returns Idle (its LAN was down)" wait_for "$WAIT" state_is b "$NS_B" Idle
 
 # --- reboot / shutdown, here and on the peer (harmless commands configured)
 out=$(ctl a "$NS_A" reboot </dev/null 2>&1)

@@ -59,10 +59,10 @@ check "b's master hook started" wait_for 3 grep -q started "$WORK/b/hang.log"
 check "b's hanging hook really ran" grep -q "sleep 600.$RUN_ID" "$WORK/b/hang.sh"
 check "hanging hooks were killed after notify_timeout" wait_for 5 bash -c "! pgrep -fx 'sleep 600.$RUN_ID' >/dev/null"
 check "b logged the hook time-out" grep -q "notify_master hook for Active timed out" "$WORK/b/twind.log"
-# a is cut off but its daemon runs: once back, it yields (dual active) and
-# its job must stop
+# a is cut off but its daemon runs: its LAN link is down, so it released
+# (Inactive) and its job must stop; back, it waits Idle
 links "$NS_A" up
-check "a returns as Standby" wait_for "$WAIT" state_is a "$NS_A" Standby
+check "a returns as Idle" wait_for "$WAIT" state_is a "$NS_A" Idle
 # jobs get SIGTERM on release, SIGKILL 2 s later if they linger
 check "job stopped on a after it released" wait_for 4 bash -c "$(declare -f fresh); WORK=$WORK; ! fresh a"
 check "job still runs on b" fresh b

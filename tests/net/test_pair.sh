@@ -63,7 +63,8 @@ check "eth0: 100 bad-MAC frames counted" [ $(($(counter b "$NS_B" path.1.bad_mac
 check "eth0: 100 truncated frames counted" [ $(($(counter b "$NS_B" path.1.malformed) - umal0)) -ge 100 ]
 check "eth0: 100 replays counted" [ $(($(counter b "$NS_B" path.1.replay) - urep0)) -ge 100 ]
 
-# --- node death: every link of a goes down at once
+# --- node death: every link of a goes down at once (a itself sees its LAN
+# link down: it drops the IP at once, health failed)
 in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d $((WAIT + 3)) >"$WORK/probe1.out" 2>&1 &
 probe=$!
 sleep 1
@@ -73,9 +74,11 @@ check "node death: failover IP on b" has_vip "$NS_B"
 wait $probe
 check "node death: client switched a -> b ($(head -1 "$WORK/probe1.out"))" grep -q 'first=a last=b' "$WORK/probe1.out"
 check "node death: client's ARP entry points at b" [ "$(client_neigh)" = "$(mac_of "$NS_B")" ]
-# a comes back: two Actives for a moment, the newer epoch (b) keeps the IP
+check "node death: a dropped the IP itself (LAN link down)" no_vip "$NS_A"
+# a comes back: its links count after the detection time, by then it has
+# heard b serving, so it waits Idle as after any health failure
 links "$NS_A" up
-check "a returns: a yields and becomes Standby" wait_for "$WAIT" state_is a "$NS_A" Standby
+check "a returns: a becomes Idle (auto_failback off)" wait_for "$WAIT" state_is a "$NS_A" Idle
 check "a returns: b keeps Active" state_is b "$NS_B" Active
 check "a returns: failover IP only on b" wait_for 3 no_vip "$NS_A"
 sleep 0.5

@@ -55,6 +55,7 @@ static const char full[] =
     "witness_method icmp\n"
     "witness_interval 50ms\n"
     "witness_timeout 1s\n"
+    "monitor_lan_interface no\n"
     "notify_master \"/etc/twin/up --now\"\n"
     "notify_backup /etc/twin/down\n"
     "notify_fault /etc/twin/fault\n"
@@ -135,6 +136,7 @@ static void test_full(void)
 	CHECK_EQ(c.witness_method, CFG_WITNESS_ICMP);
 	CHECK_EQ(c.witness_interval_ms, 50u);
 	CHECK_EQ(c.witness_timeout_ms, 1000u);
+	CHECK_EQ(c.monitor_lan_interface, 0);
 	CHECK_STR(c.notify_master, "/etc/twin/up --now");
 	CHECK_STR(c.notify_backup, "/etc/twin/down");
 	CHECK_STR(c.notify_fault, "/etc/twin/fault");
@@ -183,6 +185,7 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_EQ(c->witness_method, CFG_WITNESS_ARP);
 	CHECK_EQ(c->witness_interval_ms, 20u);
 	CHECK_EQ(c->witness_timeout_ms, 0u);
+	CHECK_EQ(c->monitor_lan_interface, 1); /* the service link counts in health */
 	CHECK_STR(c->notify_master, "");
 	CHECK_STR(c->notify_backup, "");
 	CHECK_STR(c->notify_fault, "");
@@ -409,6 +412,8 @@ static const struct bad bads[] = {
     /* booleans and enums */
     B("auto_failback true\n", "t.conf:8: auto_failback: 'true' is not a boolean (use yes or no)"),
     B("failover_enabled YES\n", "t.conf:8: failover_enabled: 'YES' is not a boolean (use yes or no)"),
+    B("monitor_lan_interface off\n",
+      "t.conf:8: monitor_lan_interface: 'off' is not a boolean (use yes or no)"),
     B("xdp_mode skb\n", "t.conf:8: xdp_mode: 'skb' is not an XDP mode (use native or generic)"),
     /* durations */
     B("heartbeat_interval 10\n", "t.conf:8: heartbeat_interval: '10' needs a unit: us, ms or s"),
@@ -598,7 +603,9 @@ static void test_bad_bytes(void)
 	free(big);
 }
 
-/* Every key, as the docs must list it. Keep in step with config.c's table. */
+/* Every key, as the docs must list it. Keep in step with config.c's table.
+ * One a line, however long the longest. */
+/* clang-format off */
 static const char *const all_keys[] = {
     "node_name",
     "node_id",
@@ -629,6 +636,7 @@ static const char *const all_keys[] = {
     "witness_method",
     "witness_interval",
     "witness_timeout",
+    "monitor_lan_interface",
     "allow_port",
     "hb_rate_limit",
     "key_file",
@@ -654,6 +662,7 @@ static const char *const all_keys[] = {
     "sync_dir",
     "event_queue_max",
 };
+/* clang-format on */
 
 static char *slurp(const char *path)
 {
@@ -768,7 +777,7 @@ static void test_file(void)
 	close(fd);
 	CHECK_EQ(config_parse_file(path, &c, err, sizeof(err)), -1);
 	char want[128];
-	snprintf(want, sizeof(want), "%s:56: node_id given twice (first at line 6)", path);
+	snprintf(want, sizeof(want), "%s:57: node_id given twice (first at line 6)", path);
 	CHECK_STR(err, want);
 
 	/* Over 1 MiB is refused before reading. */

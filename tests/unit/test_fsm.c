@@ -259,6 +259,41 @@ static void test_initializing_beats(void)
 	r = beat(&m, T0 + 1, NS_SPLIT_BRAIN, 1, PF, 0);
 	CHECK_EQ(r.to, NS_STANDBY);
 	CHECK_CONTAINS(r.reason, "split-brain");
+	fsm_init(&m, &c, 0, T0);
+	m.degraded = 1; /* ...not even by a healthier node */
+	r = beat(&m, T0 + 1, NS_SPLIT_BRAIN, 1, PF | HB_F_DEGRADED, 0);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_CONTAINS(r.reason, "split-brain");
+
+	/* degraded loses to not degraded, before Idle and priority... */
+	fsm_init(&m, &c, 0, T0);
+	r = beat(&m, T0 + 1, NS_INITIALIZING, 1, PF | HB_F_DEGRADED, 0);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_STR(r.reason, "won election (peer is degraded)");
+	fsm_init(&m, &c, 0, T0);
+	m.degraded = 1;
+	r = beat(&m, T0 + 1, NS_IDLE, 1, PF, 0);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "standing by (this node is degraded)");
+	/* ...but after an admin's yield (a node released for a reboot stays released) */
+	fsm_init(&m, &c, 0, T0);
+	m.degraded = 1;
+	r = beat(&m, T0 + 1, NS_STANDBY, 1, PF | HB_F_YIELDED, 0);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_STR(r.reason, "won election (peer yielded by admin)");
+	CHECK_EQ(fsm_beat_flags(&m) & HB_F_DEGRADED, HB_F_DEGRADED);
+	/* both degraded: as if neither were */
+	fsm_init(&m, &c, 0, T0);
+	m.degraded = 1;
+	r = beat(&m, T0 + 1, NS_INITIALIZING, 1, PF | HB_F_DEGRADED, 0);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_STR(r.reason, "won election (priority 250 > 1)");
+	/* a degraded node still beats one that cannot serve */
+	fsm_init(&m, &c, 0, T0);
+	m.degraded = 1;
+	r = beat(&m, T0 + 1, NS_INACTIVE, 1, HB_F_FAILOVER_ENABLED, 0);
+	CHECK_EQ(r.to, NS_ACTIVATING);
+	CHECK_CONTAINS(r.reason, "peer cannot serve");
 }
 
 static void test_initializing_timers(void)
@@ -605,12 +640,47 @@ static void test_active_other(void)
 	to_active(&m, &c2);
 	r = beat(&m, 7000, NS_STANDBY, 100, PF, 5);
 	CHECK_EQ(r.to, NS_STANDBY);
+	/* never back to a degraded peer; a degraded node goes to any healthy one */
+	to_active(&m, &c);
+	CHECK_EQ(beat(&m, 7000, NS_STANDBY, 150, PF | HB_F_DEGRADED, 5).rule, -1);
+	m.degraded = 1;
+	r = beat(&m, 7010, NS_STANDBY, 150, PF | HB_F_DEGRADED, 5); /* both degraded: priority */
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "auto-failback to the preferred peer (priority 100 < 150)");
+	to_active(&m, &c);
+	m.degraded = 1;
+	r = beat(&m, 7000, NS_STANDBY, 50, PF, 5);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason, "auto-failback to the preferred peer (this node is degraded)");
 	/* off: keep serving */
 	c.auto_failback = 0;
 	to_active(&m, &c);
 	r = beat(&m, 7000, NS_STANDBY, 250, PF, 5);
 	CHECK_EQ(r.rule, -1);
 	CHECK_EQ(m.state, NS_ACTIVE);
+
+	/* degraded: hand over to a Standby that is healthy, enabled, not degraded */
+	to_active(&m, &c);
+	m.degraded = 1;
+	CHECK_EQ(beat(&m, 7000, NS_STANDBY, 50, PF | HB_F_DEGRADED, 5).rule, -1);
+	CHECK_EQ(beat(&m, 7010, NS_STANDBY, 50, HB_F_FAILOVER_ENABLED, 5).rule, -1);
+	CHECK_EQ(beat(&m, 7020, NS_STANDBY, 50, HB_F_HEALTHY, 5).rule, -1);
+	CHECK_EQ(beat(&m, 7030, NS_IDLE, 50, PF, 5).rule, -1);
+	CHECK_EQ(beat(&m, 7040, NS_INACTIVE, 50, HB_F_FAILOVER_ENABLED, 5).rule, -1);
+	CHECK_EQ(m.state, NS_ACTIVE);
+	r = beat(&m, 7050, NS_STANDBY, 50, PF, 5);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_NOTIFY));
+	CHECK_STR(r.reason, "degraded (monitored interface down): handing over to the healthy peer");
+	CHECK_EQ(m.yielded, 0); /* health, not the admin: the election decides from here */
+	/* ...and does not take it back while degraded */
+	r = beat(&m, 7060, NS_STANDBY, 50, PF, 5);
+	CHECK(r.to != NS_ACTIVATING);
+	r = beat(&m, 7070, NS_ACTIVE, 50, PF | HB_F_HOLDS_VIP, 6);
+	CHECK_EQ(m.state, NS_STANDBY);
+	/* a degraded Standby still takes over when the peer dies */
+	r = step(&m, FE_PEER_DEAD, 9000);
+	CHECK_EQ(r.to, NS_ACTIVATING);
 
 	/* admin release: Standby, yielded */
 	to_active(&m, &c);
@@ -1319,6 +1389,61 @@ static void scenario_partition(int replicated)
 	CHECK(sim_fail <= 1); /* at most the round in which the beats cross */
 }
 
+/* A's monitored interface goes down (degraded), then comes back: one
+ * coordinated handover each way at most, never both Active, no flapping. */
+static void scenario_degraded(int auto_failback)
+{
+	struct fsm_config ca = cfg_default(), cb = cfg_default();
+	struct node n[2];
+	uint64_t now = T0;
+
+	ca.priority = 150;
+	ca.auto_failback = cb.auto_failback = auto_failback;
+	cb.node_id = 2;
+	cb.peer_id = 1;
+	sim_fail = 0;
+	boot(&n[0], &ca, 0, now);
+	boot(&n[1], &cb, 0, now);
+	sim_run(n, &now, 2000, 1);
+	CHECK_EQ(n[0].m.state, NS_ACTIVE);
+
+	n[0].m.degraded = 1;
+	sim_run(n, &now, 2000, 1);
+	CHECK_EQ(n[0].m.state, NS_STANDBY);
+	CHECK_EQ(n[1].m.state, NS_ACTIVE);
+	CHECK_EQ(n[0].m.holds_vip, 0);
+
+	/* B degraded too: nobody is better, B keeps it; auto-failback goes
+	 * by priority again */
+	n[1].m.degraded = 1;
+	sim_run(n, &now, 1000, 1);
+	CHECK_EQ(n[1].m.state, auto_failback ? NS_STANDBY : NS_ACTIVE);
+	CHECK_EQ(n[0].m.state, auto_failback ? NS_ACTIVE : NS_STANDBY);
+
+	/* A recovers: B (still degraded) hands back */
+	n[0].m.degraded = 0;
+	sim_run(n, &now, 1000, 1);
+	CHECK_EQ(n[0].m.state, NS_ACTIVE);
+	CHECK_EQ(n[1].m.state, NS_STANDBY);
+	/* B recovers: A keeps it */
+	n[1].m.degraded = 0;
+	sim_run(n, &now, 1000, 1);
+	CHECK_EQ(n[0].m.state, NS_ACTIVE);
+	CHECK_EQ(n[1].m.state, NS_STANDBY);
+
+	/* degraded A, B preferred by nothing but health: after A recovers,
+	 * auto-failback (A has the higher priority) is the only way back */
+	n[0].m.degraded = 1;
+	sim_run(n, &now, 1000, 1);
+	CHECK_EQ(n[1].m.state, NS_ACTIVE);
+	n[0].m.degraded = 0;
+	sim_run(n, &now, 1000, 1);
+	CHECK_EQ(n[0].m.state, auto_failback ? NS_ACTIVE : NS_STANDBY);
+	CHECK_EQ(n[1].m.state, auto_failback ? NS_STANDBY : NS_ACTIVE);
+	CHECK_EQ(n[0].m.holds_vip + n[1].m.holds_vip, 1);
+	CHECK_EQ(sim_fail, 0);
+}
+
 static void test_scenarios(void)
 {
 	sim_bad = 0;
@@ -1327,6 +1452,8 @@ static void test_scenarios(void)
 			scenario(fb, first);
 	scenario_partition(0);
 	scenario_partition(1);
+	scenario_degraded(0);
+	scenario_degraded(1);
 	CHECK_EQ(sim_bad, 0);
 }
 

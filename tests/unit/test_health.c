@@ -1,6 +1,7 @@
-/* health: fall/rise logic, link checks, and the real thing: commands that
- * succeed, fail, hang (killed, reaped) and tracked interfaces over netlink
- * (in a private network namespace when we may make one). */
+/* health: fall/rise logic, link checks and levels, and the real thing:
+ * commands that succeed, fail, hang (killed, reaped) and monitored
+ * interfaces over netlink (in a private network namespace when we may make
+ * one). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #endif
 
 static char tmpdir[64];
+static int own_netns; /* set once we run in a network namespace of our own */
 
 static uint64_t now_ms(void)
 {
@@ -122,7 +124,7 @@ static void test_verdict(void)
 
 static void test_link_check(void)
 {
-	struct health_link l = {.name = "eth0"};
+	struct health_link l = {.name = "eth0", .roles = HL_TRACK};
 	char r[HEALTH_REASON_MAX];
 
 	CHECK_EQ(health_link_check(&l, r, sizeof(r)), 0);
@@ -138,6 +140,139 @@ static void test_link_check(void)
 	CHECK_EQ(health_link_check(&l, r, sizeof(r)), 0);
 	l.flags = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
 	CHECK_EQ(health_link_check(&l, r, sizeof(r)), 1);
+
+	/* the name says why it is watched; the LAN first */
+	l.flags = IFF_UP;
+	l.roles = HL_LAN | HL_VIP | HL_TRACK;
+	CHECK_EQ(health_link_check(&l, r, sizeof(r)), 0);
+	CHECK_STR(r, "LAN interface eth0 has no carrier");
+	l.roles = HL_VIP;
+	CHECK_EQ(health_link_check(&l, r, sizeof(r)), 0);
+	CHECK_STR(r, "failover IP interface eth0 has no carrier");
+}
+
+static void cfg_links(struct twin_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->lan_interface, sizeof(c->lan_interface), "eth0");
+	c->n_vips = 2;
+	snprintf(c->vips[0].dev, CFG_NAME_MAX, "eth0");
+	snprintf(c->vips[1].dev, CFG_NAME_MAX, "eth2");
+	c->n_track = 2;
+	snprintf(c->track_interfaces[0], CFG_NAME_MAX, "eth3");
+	snprintf(c->track_interfaces[1], CFG_NAME_MAX, "eth2");
+}
+
+static void test_links_from_config(void)
+{
+	struct twin_config c;
+	struct health_link l[HEALTH_MAX_LINKS];
+	size_t n;
+
+	cfg_links(&c);
+	c.monitor_lan_interface = 1;
+	n = health_links_from_config(&c, l, HEALTH_MAX_LINKS);
+	CHECK_EQ(n, 3u); /* each interface once */
+	CHECK_STR(l[0].name, "eth0");
+	CHECK_EQ(l[0].roles, (unsigned)(HL_LAN | HL_VIP));
+	CHECK_STR(l[1].name, "eth2");
+	CHECK_EQ(l[1].roles, (unsigned)(HL_VIP | HL_TRACK));
+	CHECK_STR(l[2].name, "eth3");
+	CHECK_EQ(l[2].roles, (unsigned)HL_TRACK);
+	CHECK_EQ(l[0].ifindex, 0); /* not seen yet */
+
+	/* off: only the tracked ones, still known to carry an IP */
+	c.monitor_lan_interface = 0;
+	n = health_links_from_config(&c, l, HEALTH_MAX_LINKS);
+	CHECK_EQ(n, 2u);
+	CHECK_STR(l[0].name, "eth3");
+	CHECK_EQ(l[0].roles, (unsigned)HL_TRACK);
+	CHECK_STR(l[1].name, "eth2");
+	CHECK_EQ(l[1].roles, (unsigned)(HL_VIP | HL_TRACK));
+
+	/* the shipped default: the LAN alone */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.lan_interface, sizeof(c.lan_interface), "eth0");
+	c.monitor_lan_interface = 1;
+	c.n_vips = 1;
+	snprintf(c.vips[0].dev, CFG_NAME_MAX, "eth0");
+	n = health_links_from_config(&c, l, HEALTH_MAX_LINKS);
+	CHECK_EQ(n, 1u);
+	CHECK_EQ(l[0].roles, (unsigned)(HL_LAN | HL_VIP));
+	CHECK_EQ(health_links_from_config(&c, l, 0), 0u);
+}
+
+static void set_link(struct health_link *l, int up)
+{
+	l->ifindex = 7;
+	l->flags = up ? IFF_UP | IFF_RUNNING | IFF_LOWER_UP : IFF_UP;
+}
+
+static void test_links_level(void)
+{
+	struct twin_config c;
+	struct health_link l[HEALTH_MAX_LINKS];
+	char r[HEALTH_REASON_MAX];
+	size_t n;
+
+	cfg_links(&c);
+	c.monitor_lan_interface = 1;
+	n = health_links_from_config(&c, l,
+				     HEALTH_MAX_LINKS); /* eth0 LAN+IP, eth2 IP+tracked, eth3 tracked */
+	for (size_t i = 0; i < n; i++)
+		set_link(&l[i], 1);
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_OK);
+	CHECK_STR(r, "ok");
+	CHECK_EQ(health_links_level(l, 0, 1000, 0, r, sizeof(r)), HEALTH_OK);
+
+	set_link(&l[2], 0); /* a tracked one */
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_DEGRADED);
+	CHECK_STR(r, "tracked interface eth3 has no carrier");
+	set_link(&l[0], 0); /* the LAN too: eth2 still serves its IP */
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_DEGRADED);
+	CHECK_STR(r, "LAN interface eth0 has no carrier, and 1 more down");
+	set_link(&l[2], 1);
+	set_link(&l[1], 0); /* every failover IP's device down, eth3 up: cannot serve */
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_STR(r, "LAN interface eth0 has no carrier, and 1 more down");
+	set_link(&l[2], 0);
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_STR(r, "LAN interface eth0 has no carrier, and 2 more down");
+	/* failed by the IP devices: one of them is named, not the tracked one */
+	set_link(&l[0], 1);
+	set_link(&l[1], 1);
+	l[1].roles = HL_VIP;
+	set_link(&l[1], 0);
+	l[0].roles = HL_TRACK;
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_STR(r, "failover IP interface eth2 has no carrier, and 1 more down");
+
+	/* without any IP device among them: all down = failed */
+	for (size_t i = 0; i < n; i++) {
+		l[i].roles = HL_TRACK;
+		set_link(&l[i], 0);
+	}
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_FAILED);
+	set_link(&l[1], 1);
+	CHECK_EQ(health_links_level(l, n, 1000, 0, r, sizeof(r)), HEALTH_DEGRADED);
+
+	/* the LAN alone (the shipped default) */
+	struct health_link lan = {.name = "eth0", .roles = HL_LAN | HL_VIP};
+	CHECK_EQ(health_links_level(&lan, 1, 1000, 300, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_STR(r, "LAN interface eth0 is missing");
+	set_link(&lan, 1);
+	CHECK_EQ(health_links_level(&lan, 1, 1000, 300, r, sizeof(r)), HEALTH_OK);
+	/* back at 2000: down until it has been up for 300 ms */
+	lan.back_ms = 2000;
+	CHECK_EQ(health_links_level(&lan, 1, 2000, 300, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_STR(r, "LAN interface eth0 is up again, counted after 300 ms");
+	CHECK_EQ(health_links_level(&lan, 1, 2299, 300, r, sizeof(r)), HEALTH_FAILED);
+	CHECK_EQ(health_links_level(&lan, 1, 2300, 300, r, sizeof(r)), HEALTH_OK);
+	CHECK_EQ(health_links_level(&lan, 1, 2000, 0, r, sizeof(r)), HEALTH_OK);
+
+	CHECK_STR(health_level_name(HEALTH_OK), "ok");
+	CHECK_STR(health_level_name(HEALTH_DEGRADED), "degraded");
+	CHECK_STR(health_level_name(HEALTH_FAILED), "failed");
 }
 
 static int count_lines(const char *path)
@@ -361,18 +496,35 @@ static void test_track_host(void)
 	CHECK_EQ(health_ok(h), 1);
 	health_close(h);
 
+	/* one of two down: degraded, the node can still serve */
 	snprintf(c.track_interfaces[1], CFG_NAME_MAX, "twnoexist0");
 	c.n_track = 2;
 	h = open_cfg(&c);
 	if (!h)
 		return;
-	CHECK_EQ(health_ok(h), 0);
+	CHECK_EQ(health_level(h), HEALTH_DEGRADED);
+	CHECK_EQ(health_ok(h), 1);
 	CHECK_STR(health_reason(h), "tracked interface twnoexist0 is missing");
 	/* the daemon hears of it through its loop, at once */
 	t = pump(h, 100);
 	CHECK(t >= 0 && t < 20);
-	CHECK_EQ(health_ok(h), 0);
+	CHECK_EQ(health_level(h), HEALTH_DEGRADED);
 	CHECK_EQ(pump(h, 50), -1);
+	health_close(h);
+
+	/* a failing command on top of it: failed */
+	base_cfg(&c, "false");
+	snprintf(c.track_interfaces[0], CFG_NAME_MAX, "lo");
+	snprintf(c.track_interfaces[1], CFG_NAME_MAX, "twnoexist0");
+	c.n_track = 2;
+	h = open_cfg(&c);
+	if (!h)
+		return;
+	CHECK_EQ(health_level(h), HEALTH_DEGRADED);
+	pump(h, 100); /* the initial level */
+	CHECK(pump(h, 500) >= 0);
+	CHECK_EQ(health_level(h), HEALTH_FAILED);
+	CHECK_STR(health_reason(h), "health command exited 1");
 	health_close(h);
 
 	/* a bad link wins over a good command, and needs no fall count */
@@ -422,6 +574,7 @@ static void test_track_netns(void)
 	CHECK_EQ(made, 0);
 	if (made < 0)
 		return;
+	own_netns = 1;
 	base_cfg(&c, "");
 	snprintf(c.track_interfaces[0], CFG_NAME_MAX, "lo");
 	snprintf(c.track_interfaces[1], CFG_NAME_MAX, "twhA");
@@ -429,11 +582,12 @@ static void test_track_netns(void)
 	h = open_cfg(&c);
 	if (!h)
 		return;
-	CHECK_EQ(health_ok(h), 0);
-	CHECK_STR(health_reason(h), "tracked interface lo is admin-down");
-	CHECK(pump(h, 100) >= 0); /* the initial verdict */
+	CHECK_EQ(health_level(h), HEALTH_FAILED); /* both down */
+	CHECK_STR(health_reason(h), "tracked interface lo is admin-down, and 1 more down");
+	CHECK(pump(h, 100) >= 0); /* the initial level */
 	CHECK_EQ(set_up("lo", 1), 0);
-	CHECK_EQ(pump(h, 200), -1); /* still failing: twhA is missing */
+	CHECK(pump(h, 200) >= 0); /* one of two up: degraded */
+	CHECK_EQ(health_level(h), HEALTH_DEGRADED);
 	CHECK_STR(health_reason(h), "tracked interface twhA is missing");
 
 	made = system("ip link add twhA type veth peer name twhB && ip link set twhA up");
@@ -442,38 +596,99 @@ static void test_track_netns(void)
 		health_close(h);
 		return;
 	}
-	CHECK_EQ(pump(h, 200), -1);
+	CHECK(pump(h, 200) >= 0); /* a new reason is a change too */
 	CHECK_STR(health_reason(h), "tracked interface twhA has no carrier"); /* peer down */
+	CHECK_EQ(pump(h, 100), -1);
 	CHECK_EQ(set_up("twhB", 1), 0);
 	t = pump(h, 500);
 	CHECK(t >= 0 && t < 100);
-	CHECK_EQ(health_ok(h), 1);
+	CHECK_EQ(health_level(h), HEALTH_OK);
 	CHECK_EQ(set_up("twhB", 0), 0);
 	t = pump(h, 500);
 	CHECK(t >= 0 && t < 100);
 	CHECK_STR(health_reason(h), "tracked interface twhA has no carrier");
 	CHECK_EQ(set_up("twhB", 1), 0);
 	CHECK(pump(h, 500) >= 0);
-	CHECK_EQ(health_ok(h), 1);
+	CHECK_EQ(health_level(h), HEALTH_OK);
 	/* renamed away = missing */
 	CHECK_EQ(system("ip link set twhA down && ip link set twhA name twhC && ip link set twhC up"), 0);
 	CHECK(pump(h, 500) >= 0);
 	CHECK_STR(health_reason(h), "tracked interface twhA is missing");
 	CHECK_EQ(system("ip link set twhC down && ip link set twhC name twhA && ip link set twhA up"), 0);
 	CHECK(pump(h, 500) >= 0);
-	CHECK_EQ(health_ok(h), 1);
+	CHECK_EQ(health_level(h), HEALTH_OK);
 	/* a bridge port leaving its bridge (RTM_DELLINK for AF_BRIDGE) is no link loss */
 	made = system("ip link add twhbr type bridge && ip link set twhA master twhbr");
 	CHECK_EQ(made, 0);
 	if (made == 0) {
 		CHECK_EQ(system("ip link set twhA nomaster"), 0);
 		CHECK_EQ(pump(h, 100), -1);
-		CHECK_EQ(health_ok(h), 1);
+		CHECK_EQ(health_level(h), HEALTH_OK);
 	}
 	CHECK_EQ(system("ip link del twhA"), 0);
 	CHECK(pump(h, 500) >= 0);
 	CHECK_STR(health_reason(h), "tracked interface twhA is missing");
+	CHECK_EQ(health_level(h), HEALTH_DEGRADED);
 	health_close(h);
+}
+
+/* The LAN as the daemon monitors it by default (after test_track_netns, in
+ * its namespace): down fails at once, back counts after the detection time. */
+static void test_lan_netns(void)
+{
+	struct twin_config c;
+	struct health *h;
+	int t;
+
+	if (!own_netns) /* never add links to the host's namespace */
+		return;
+	if (system(
+		"ip link add twlA type veth peer name twlB && ip link set twlA up && ip link set twlB up") !=
+	    0) {
+		printf("health: skipping LAN link tests (ip link failed)\n");
+		return;
+	}
+	base_cfg(&c, "");
+	c.monitor_lan_interface = 1;
+	snprintf(c.lan_interface, sizeof(c.lan_interface), "twlA");
+	c.n_vips = 1;
+	snprintf(c.vips[0].dev, CFG_NAME_MAX, "twlA");
+	c.hb_interval_us = 10000;
+	c.hb_misses = 25; /* detection 250 ms */
+	h = open_cfg(&c);
+	if (!h)
+		return;
+	CHECK_EQ(health_level(h), HEALTH_OK); /* up at start: no wait */
+	CHECK_EQ(pump(h, 100), -1);
+	CHECK_EQ(set_up("twlB", 0), 0); /* the cable's far end */
+	t = pump(h, 500);
+	CHECK(t >= 0 && t < 100);
+	CHECK_EQ(health_level(h), HEALTH_FAILED);
+	CHECK_STR(health_reason(h), "LAN interface twlA has no carrier");
+	CHECK_EQ(set_up("twlB", 1), 0);
+	CHECK(pump(h, 100) >= 0); /* the reason changes at once... */
+	CHECK_EQ(health_level(h), HEALTH_FAILED);
+	CHECK_STR(health_reason(h), "LAN interface twlA is up again, counted after 250 ms");
+	t = pump(h, 1000); /* ...the level after the hold */
+	CHECK(t >= 150 && t < 600);
+	CHECK_EQ(health_level(h), HEALTH_OK);
+	CHECK_STR(health_reason(h), "ok");
+	/* a bounce shorter than the hold: the hold starts again */
+	CHECK_EQ(set_up("twlA", 0), 0);
+	CHECK(pump(h, 100) >= 0);
+	CHECK_STR(health_reason(h), "LAN interface twlA is admin-down");
+	CHECK_EQ(set_up("twlA", 1), 0);
+	CHECK(pump(h, 100) >= 0);
+	CHECK_EQ(set_up("twlA", 0), 0);
+	CHECK(pump(h, 100) >= 0);
+	CHECK_EQ(set_up("twlA", 1), 0);
+	CHECK(pump(h, 100) >= 0);
+	CHECK_EQ(health_level(h), HEALTH_FAILED);
+	t = pump(h, 1000);
+	CHECK(t >= 150 && t < 600);
+	CHECK_EQ(health_level(h), HEALTH_OK);
+	health_close(h);
+	CHECK_EQ(system("ip link del twlA"), 0);
 }
 
 TEST_MAIN("health", {
@@ -484,6 +699,8 @@ TEST_MAIN("health", {
 	}
 	test_verdict();
 	test_link_check();
+	test_links_from_config();
+	test_links_level();
 	test_no_checks();
 	test_cmd_true();
 	test_cmd_false();
@@ -491,6 +708,7 @@ TEST_MAIN("health", {
 	test_timeout();
 	test_track_host();
 	test_track_netns();
+	test_lan_netns();
 	char rm[128];
 	snprintf(rm, sizeof(rm), "rm -rf %s", tmpdir);
 	if (system(rm) != 0)

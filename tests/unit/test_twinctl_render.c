@@ -123,6 +123,31 @@ static void test_sparse(void)
 	free(s);
 }
 
+/* The health level, and which monitored interface is down. */
+static void test_health_line(void)
+{
+	char *s = render("ok\nnode.name=a\nnode.healthy=true\nnode.health=degraded\n"
+			 "node.health_reason=tracked interface eth2 is admin-down\nnode.priority=100\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_CONTAINS(s, "  Health: DEGRADED (tracked interface eth2 is admin-down)   Priority: 100\n");
+	free(s);
+	s = render("ok\nnode.name=a\nnode.healthy=false\nnode.health=failed\n"
+		   "node.health_reason=LAN interface eth0 has no carrier\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_CONTAINS(s, "  Health: FAILING (LAN interface eth0 has no carrier)\n");
+	free(s);
+	s = render("ok\nnode.name=a\nnode.healthy=true\nnode.health=ok\nnode.health_reason=ok\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_CONTAINS(s, "  Health: ok\n");
+	free(s);
+}
+
 /* Values cannot break the layout nor drive the terminal. */
 static void test_hostile_values(void)
 {
@@ -145,5 +170,6 @@ TEST_MAIN("twinctl_render", {
 	test_full();
 	test_bad_day();
 	test_sparse();
+	test_health_line();
 	test_hostile_values();
 })

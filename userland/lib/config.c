@@ -99,6 +99,7 @@ static const struct key_def keys[] = {
     {"split_brain_auto", K_SBAUTO, FLD(split_brain_auto), 0, 0, 0, 0},
     {"witness_interval", K_DUR, FLD(witness_interval_ms), MS(5), SEC(10), 1000, 0},
     {"witness_timeout", K_DUR, FLD(witness_timeout_ms), 0, SEC(60), 1000, 0},
+    {"monitor_lan_interface", K_BOOL, FLD(monitor_lan_interface), 0, 0, 0, 0},
     {"notify_master", K_CMD, FLD(notify_master), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_backup", K_CMD, FLD(notify_backup), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"notify_fault", K_CMD, FLD(notify_fault), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
@@ -799,6 +800,7 @@ void config_defaults(struct twin_config *cfg)
 	cfg->witness_method = CFG_WITNESS_ARP;
 	cfg->witness_interval_ms = 20;
 	cfg->witness_timeout_ms = 0;
+	cfg->monitor_lan_interface = 1;
 	cfg->notify_timeout_ms = 5000;
 	strcpy(cfg->reboot_command, "/sbin/reboot");
 	strcpy(cfg->shutdown_command, "/sbin/poweroff");

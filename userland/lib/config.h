@@ -75,6 +75,8 @@ struct twin_config {
 	uint32_t health_rise;		      /* successes in a row to recover, default 2 */
 	char track_interfaces[CFG_MAX_TRACK][CFG_NAME_MAX];
 	size_t n_track;
+	int monitor_lan_interface; /* lan_interface and the failover IPs' devices count in health, default yes
+				    */
 
 	/* tie-breakers on the LAN, probed over lan_interface; none = off */
 	struct in_addr witnesses[CFG_MAX_WITNESS]; /* "witness A.B.C.D", repeatable */

@@ -44,6 +44,7 @@
 #define HB_F_LINK_ALARM	      0x08 /* sender hears us on one path only */
 #define HB_F_TAKEOVER_REQ     0x10 /* admin asked the sender to take over: Active, please release */
 #define HB_F_YIELDED	      0x20 /* sender released by admin: it loses elections for a while */
+#define HB_F_DEGRADED	      0x40 /* some of the sender's monitored interfaces are down: prefer a peer without */
 
 #ifndef __BPF__
 #include <stddef.h>

@@ -178,8 +178,14 @@ static int node_details(FILE *f, const struct ctl_reply *rep)
 	int any = 0;
 
 	if ((v = ctl_get(rep, "node.healthy"))) {
+		const char *level = ctl_get(rep, "node.health"), *why = ctl_get(rep, "node.health_reason");
+
 		fmt_bool(buf, sizeof(buf), rep, "node.healthy", "ok", "FAILING");
+		if (level && !strcmp(level, "degraded"))
+			snprintf(buf, sizeof(buf), "DEGRADED");
 		fprintf(f, "%sHealth: %s", any++ ? "   " : "  ", buf);
+		if (why && *why && strcmp(why, "ok"))
+			fprintf(f, " (%s)", why); /* which interface is down */
 	}
 	if ((v = ctl_get(rep, "node.priority")))
 		fprintf(f, "%sPriority: %s", any++ ? "   " : "  ", v);

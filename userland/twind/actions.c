@@ -10,6 +10,7 @@
 #include "arp.h"
 #include "daemon.h"
 #include "fence_loader.h"
+#include "health.h"
 #include "cluster.h"
 #include "jobs.h"
 #include "log.h"
@@ -261,6 +262,15 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 		return snprintf(why, len, "failover is disabled on this node (twinctl failover enable)"), -1;
 	if (!d->fsm.healthy)
 		return snprintf(why, len, "this node is not healthy: %s", d->fsm.reason), -1;
+	if (d->fsm.degraded && p->alive &&
+	    (p->last.flags & (HB_F_HEALTHY | HB_F_FAILOVER_ENABLED | HB_F_DEGRADED)) ==
+		(HB_F_HEALTHY | HB_F_FAILOVER_ENABLED))
+		return snprintf(
+			   why, len,
+			   "this node is degraded (%s) and the peer is not: it would hand the IP straight "
+			   "back; bring the interface back, or disable failover on the peer",
+			   health_reason(d->health)),
+		       -1;
 	if (!p->alive) {
 		if (!force)
 			return snprintf(why, len,

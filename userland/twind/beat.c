@@ -127,6 +127,8 @@ static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint6
 	    (d->fsm.failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (d->fsm.healthy ? HB_F_HEALTHY : 0) |
 	    (d->holds_vip ? HB_F_HOLDS_VIP : 0) | (peer_link_alarm(&d->peer) ? HB_F_LINK_ALARM : 0) |
 	    (tick_mono < d->takeover_until_ns ? HB_F_TAKEOVER_REQ : 0) | (d->fsm.yielded ? HB_F_YIELDED : 0);
+	if (d->fsm.degraded)
+		f->flags |= HB_F_DEGRADED;
 	f->cluster_id = d->cfg.cluster_id;
 	f->interval_us = d->cfg.hb_interval_us;
 	f->epoch = d->fsm.epoch;

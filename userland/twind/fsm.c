@@ -143,11 +143,29 @@ static int startup_over(const struct fsm *m, uint64_t now)
 	return now >= m->started_ms && now - m->started_ms >= m->cfg.startup_wait_ms;
 }
 
-/* Priority, then node id: does this node rank first? */
-static int outrank(struct ctx *c)
+/* Exactly one of the two is degraded (fewer working monitored interfaces):
+ * 1, and in *win whether it is the peer. */
+static int degraded_decides(struct ctx *c, int *win)
 {
 	const struct fsm *m = c->m;
 
+	if (m->degraded == !!(m->peer_flags & HB_F_DEGRADED))
+		return 0;
+	why(c, "%s is degraded", m->degraded ? "this node" : "peer");
+	*win = !m->degraded;
+	return 1;
+}
+
+/* Not degraded, then priority, then node id: does this node rank first?
+ * (Auto-failback never hands the IP to a degraded peer: it would hand it
+ * straight back.) */
+static int outrank(struct ctx *c)
+{
+	const struct fsm *m = c->m;
+	int healthier;
+
+	if (degraded_decides(c, &healthier))
+		return healthier;
 	if (m->cfg.priority != m->peer_priority) {
 		int win = m->cfg.priority > m->peer_priority;
 		why(c, "priority %u %c %u", m->cfg.priority, win ? '>' : '<', m->peer_priority);
@@ -164,7 +182,7 @@ static int outrank(struct ctx *c)
 static int win_election(struct ctx *c)
 {
 	const struct fsm *m = c->m;
-	int our_idle = m->state == NS_IDLE, peer_idle = m->peer_state == NS_IDLE;
+	int our_idle = m->state == NS_IDLE, peer_idle = m->peer_state == NS_IDLE, win;
 
 	if (m->peer_state == NS_INACTIVE || !(m->peer_flags & HB_F_HEALTHY) ||
 	    !(m->peer_flags & HB_F_FAILOVER_ENABLED)) {
@@ -186,6 +204,9 @@ static int win_election(struct ctx *c)
 		why(c, "peer yielded by admin");
 		return 1;
 	}
+	/* after the yield: a node released for a reboot must not win its IP back */
+	if (degraded_decides(c, &win))
+		return win;
 	if (our_idle != peer_idle) { /* Idle waits for the admin: last choice */
 		why(c, "%s is Idle", our_idle ? "this node" : "peer");
 		return peer_idle;
@@ -388,6 +409,15 @@ static int g_failback_fn(struct ctx *c)
 	       !outrank(c);
 }
 
+static int g_degraded_fn(struct ctx *c)
+{
+	const struct fsm *m = c->m;
+	unsigned need = HB_F_HEALTHY | HB_F_FAILOVER_ENABLED | HB_F_DEGRADED;
+
+	return m->degraded && m->peer_state == NS_STANDBY &&
+	       (m->peer_flags & need) == (HB_F_HEALTHY | HB_F_FAILOVER_ENABLED);
+}
+
 static int g_peer_released_fn(struct ctx *c)
 {
 	int before = c->prev_alive && (c->prev_state == NS_ACTIVE || (c->prev_flags & HB_F_HOLDS_VIP));
@@ -445,6 +475,8 @@ static const struct guard g_split_keep = {"peer newly Active/holds IP, DRBD, we 
 static const struct guard g_split_drop = {"peer newly Active/holds IP, DRBD, peer keeps", g_split_drop_fn};
 static const struct guard g_failback = {"auto_failback, peer Standby+healthy+enabled, peer outranks",
 					g_failback_fn};
+static const struct guard g_degraded = {"degraded, peer Standby+healthy+enabled, not degraded",
+					g_degraded_fn};
 static const struct guard g_peer_released = {"peer held IP at last beat, no longer does", g_peer_released_fn};
 static const struct guard g_unsettled = {"back, start-up not finished", g_unsettled_fn};
 static const struct guard g_alive_failback = {"back, peer alive, auto_failback", g_alive_failback_fn};
@@ -511,6 +543,8 @@ static const struct rule rules[] = {
     {ACTIVE, BEATS, &g_split_drop, NS_SPLIT_BRAIN, FA_RELEASE | FA_ALARM | N,
      "split brain: both Active, this node drops the IP (<why>)"},
     {ACTIVE, BEATS, &g_failback, NS_STANDBY, FA_RELEASE | N, "auto-failback to the preferred peer (<why>)"},
+    {ACTIVE, BEATS, &g_degraded, NS_STANDBY, FA_RELEASE | N,
+     "degraded (monitored interface down): handing over to the healthy peer"},
     {ACTIVE, BEATS, &g_peer_released, STAY, FA_CLAIM, "peer released the failover IP: re-announcing"},
     {ACTIVE, EB(FE_ADMIN_RELEASE), &g_always, NS_STANDBY, FA_RELEASE | FX_YIELD | N, "admin release"},
     {ACTIVE, EB(FE_CLAIM_FAILED), &g_always, STAY, FA_ALARM, "could not re-add the failover IP"},
@@ -727,7 +761,8 @@ int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch
 uint8_t fsm_beat_flags(const struct fsm *m)
 {
 	return (m->failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (fsm_serviceable(m) ? HB_F_HEALTHY : 0) |
-	       (m->holds_vip ? HB_F_HOLDS_VIP : 0) | (m->yielded ? HB_F_YIELDED : 0);
+	       (m->holds_vip ? HB_F_HOLDS_VIP : 0) | (m->yielded ? HB_F_YIELDED : 0) |
+	       (m->degraded ? HB_F_DEGRADED : 0);
 }
 
 /* --- printing --- */

@@ -76,6 +76,10 @@ struct fsm {
 	uint64_t peer_epoch;
 	uint8_t peer_priority;
 	int healthy;
+	/* Some monitored interfaces down, not all: still serves, but a healthy
+	 * peer is preferred. Set by the caller (no event): the rules read it
+	 * at the next beat. */
+	int degraded;
 	int failover_enabled;
 	uint64_t last_active_ms; /* last time this node was Active, 0 = never */
 	char reason[128];	 /* why the last transition/alarm happened */
@@ -121,7 +125,7 @@ int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch
 /* Local health and isolation together: may this node serve at all? */
 int fsm_serviceable(const struct fsm *m);
 
-/* HB_F_* flags our heartbeats carry (failover enabled, healthy, holds VIP). */
+/* HB_F_* flags our heartbeats carry (failover enabled, healthy, degraded, holds VIP). */
 uint8_t fsm_beat_flags(const struct fsm *m);
 
 /* The transition table, rows numbered 1..fsm_rule_count() as in

@@ -42,10 +42,12 @@ struct health {
 	struct nl_sock *nl;
 	struct nl_cb *cb; /* our reference to the socket's callbacks */
 
-	struct health_link links[CFG_MAX_TRACK];
-	int seen[CFG_MAX_TRACK]; /* named in the dump in progress */
+	struct health_link links[HEALTH_MAX_LINKS];
+	int seen[HEALTH_MAX_LINKS]; /* named in the dump in progress */
 	size_t n_links;
-	int links_known; /* a dump completed: missing links are really missing */
+	int links_known;       /* a dump completed: missing links are really missing */
+	uint32_t link_rise_ms; /* a link back counts after this (the detection time) */
+	uint64_t now_ms;       /* of the dispatch in progress, for link_event */
 	int dumping;
 	int redump; /* events were lost (overrun) or the dump was interrupted */
 
@@ -57,7 +59,8 @@ struct health {
 	uint64_t started_ms, next_ms;
 	char cmd_reason[HEALTH_REASON_MAX]; /* the last failure */
 
-	int ok, changed;
+	enum health_level level;
+	int changed;
 	char reason[HEALTH_REASON_MAX];
 };
 
@@ -91,6 +94,56 @@ int health_verdict_feed(struct health_verdict *v, int success)
 	return v->ok != was;
 }
 
+/* Adds name with role, or the role to the entry already there. */
+static size_t add_link(struct health_link *out, size_t n, size_t max, const char *name, unsigned role)
+{
+	if (!name[0])
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(out[i].name, name)) {
+			out[i].roles |= role;
+			return n;
+		}
+	}
+	if (n == max)
+		return n;
+	memset(&out[n], 0, sizeof(out[n]));
+	snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+	out[n].roles = role;
+	return n + 1;
+}
+
+size_t health_links_from_config(const struct twin_config *cfg, struct health_link *out, size_t max)
+{
+	size_t n = 0;
+
+	if (cfg->monitor_lan_interface) {
+		n = add_link(out, n, max, cfg->lan_interface, HL_LAN);
+		for (size_t i = 0; i < cfg->n_vips && i < CFG_MAX_VIPS; i++)
+			n = add_link(out, n, max, cfg->vips[i].dev, HL_VIP);
+	}
+	for (size_t i = 0; i < cfg->n_track && i < CFG_MAX_TRACK; i++)
+		n = add_link(out, n, max, cfg->track_interfaces[i], HL_TRACK);
+	/* a tracked interface that carries a failover IP counts as one even
+	 * with the LAN unmonitored: losing every such device is a failure */
+	for (size_t i = 0; i < n; i++)
+		for (size_t v = 0; v < cfg->n_vips && v < CFG_MAX_VIPS; v++)
+			if (!strcmp(out[i].name, cfg->vips[v].dev))
+				out[i].roles |= HL_VIP;
+	return n;
+}
+
+static const char *role_name(unsigned roles)
+{
+	if (roles & HL_LAN)
+		return "LAN interface";
+	if (roles & HL_TRACK)
+		return "tracked interface";
+	if (roles & HL_VIP)
+		return "failover IP interface";
+	return "interface";
+}
+
 int health_link_check(const struct health_link *l, char *reason, size_t len)
 {
 	const char *why = NULL;
@@ -103,8 +156,64 @@ int health_link_check(const struct health_link *l, char *reason, size_t len)
 		why = "has no carrier";
 	if (!why)
 		return 1;
-	snprintf(reason, len, "tracked interface %s %s", l->name, why);
+	snprintf(reason, len, "%s %s %s", role_name(l->roles), l->name, why);
 	return 0;
+}
+
+static int holding(const struct health_link *l, uint64_t now_ms, uint32_t rise_ms)
+{
+	return l->back_ms && now_ms < l->back_ms + rise_ms;
+}
+
+/* health_link_check, and a link still on hold after coming back is down */
+static int link_counts_up(const struct health_link *l, uint64_t now_ms, uint32_t rise_ms, char *reason,
+			  size_t len)
+{
+	if (!health_link_check(l, reason, len))
+		return 0;
+	if (!holding(l, now_ms, rise_ms))
+		return 1;
+	snprintf(reason, len, "%s %s is up again, counted after %u ms", role_name(l->roles), l->name,
+		 rise_ms);
+	return 0;
+}
+
+enum health_level health_links_level(const struct health_link *links, size_t n, uint64_t now_ms,
+				     uint32_t rise_ms, char *reason, size_t len)
+{
+	char scratch[HEALTH_REASON_MAX];
+	size_t down = 0, vips = 0, vips_down = 0, first = n, first_vip = n;
+
+	for (size_t i = 0; i < n; i++) {
+		int vip = (links[i].roles & HL_VIP) != 0;
+
+		vips += (size_t)vip;
+		if (link_counts_up(&links[i], now_ms, rise_ms, scratch, sizeof(scratch)))
+			continue;
+		down++;
+		vips_down += (size_t)vip;
+		if (first == n)
+			first = i;
+		if (vip && first_vip == n)
+			first_vip = i;
+	}
+	if (!down) {
+		snprintf(reason, len, "ok");
+		return HEALTH_OK;
+	}
+	/* nothing left up, or no failover IP can be served any more */
+	int failed = down == n || (vips && vips_down == vips);
+
+	link_counts_up(&links[failed && first_vip < n ? first_vip : first], now_ms, rise_ms, reason, len);
+	size_t used = strlen(reason);
+	if (down > 1 && used < len)
+		snprintf(reason + used, len - used, ", and %zu more down", down - 1);
+	return failed ? HEALTH_FAILED : HEALTH_DEGRADED;
+}
+
+const char *health_level_name(enum health_level l)
+{
+	return l == HEALTH_OK ? "ok" : l == HEALTH_DEGRADED ? "degraded" : "failed";
 }
 
 /* ---------------- helpers ---------------- */
@@ -124,42 +233,60 @@ static int ep_add(struct health *h, int fd, uint64_t tag)
 	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Recompute the overall verdict: a bad link wins over the command. */
-static void evaluate(struct health *h)
+/* Recompute the level: failed links win over the command, a failing
+ * command over degraded links. */
+static void evaluate(struct health *h, uint64_t now)
 {
 	char why[HEALTH_REASON_MAX];
-	int ok = 1;
+	enum health_level level = HEALTH_OK;
 
 	snprintf(why, sizeof(why), "ok");
-	for (size_t i = 0; h->links_known && ok && i < h->n_links; i++)
-		ok = health_link_check(&h->links[i], why, sizeof(why));
-	if (ok && h->cmd[0] && !h->verdict.ok) {
-		ok = 0;
+	if (h->links_known)
+		level = health_links_level(h->links, h->n_links, now, h->link_rise_ms, why, sizeof(why));
+	if (level != HEALTH_FAILED && h->cmd[0] && !h->verdict.ok) {
+		level = HEALTH_FAILED;
 		snprintf(why, sizeof(why), "%s", h->cmd_reason);
 	}
-	if (ok != h->ok)
+	/* a new reason at the same level is news too: the alarm names it */
+	if (level != h->level || (level != HEALTH_OK && strcmp(why, h->reason)))
 		h->changed = 1;
-	h->ok = ok;
+	h->level = level;
 	snprintf(h->reason, sizeof(h->reason), "%s", why);
 }
 
-/* ---------------- tracked interfaces (netlink) ---------------- */
+/* ---------------- monitored interfaces (netlink) ---------------- */
+
+/* A link that was down and is usable now starts its hold (not in the first
+ * dump: what is up at start counts at once). */
+static void note_back(struct health *h, struct health_link *l, int was_up)
+{
+	char scratch[HEALTH_REASON_MAX];
+	int up = health_link_check(l, scratch, sizeof(scratch));
+
+	if (!up)
+		l->back_ms = 0;
+	else if (!was_up && h->links_known)
+		l->back_ms = h->now_ms ? h->now_ms : 1;
+}
 
 static void link_event(struct health *h, int type, int ifindex, const char *name, unsigned flags)
 {
 	for (size_t i = 0; i < h->n_links; i++) {
 		struct health_link *l = &h->links[i];
 		int same_name = name && strcmp(name, l->name) == 0;
+		char scratch[HEALTH_REASON_MAX];
+		int was_up = health_link_check(l, scratch, sizeof(scratch));
 
 		if (type == RTM_NEWLINK && same_name) {
 			l->ifindex = ifindex;
 			l->flags = flags;
 			h->seen[i] = 1;
 		} else if (type == RTM_NEWLINK && l->ifindex == ifindex) {
-			l->ifindex = 0; /* renamed away from the tracked name */
+			l->ifindex = 0; /* renamed away from the monitored name */
 		} else if (type == RTM_DELLINK && (same_name || l->ifindex == ifindex)) {
 			l->ifindex = 0;
 		}
+		note_back(h, l, was_up);
 	}
 }
 
@@ -196,9 +323,12 @@ static int on_dump_done(struct nl_msg *msg, void *arg)
 	if (!h->dumping)
 		return NL_OK;
 	h->dumping = 0;
-	for (size_t i = 0; i < h->n_links; i++)
-		if (!h->seen[i])
+	for (size_t i = 0; i < h->n_links; i++) {
+		if (!h->seen[i]) {
 			h->links[i].ifindex = 0;
+			h->links[i].back_ms = 0;
+		}
+	}
 	h->links_known = 1;
 	return NL_OK;
 }
@@ -364,6 +494,11 @@ static int arm_timer(struct health *h)
 
 	if (h->cmd[0])
 		at = h->state == CMD_RUNNING ? h->started_ms + h->timeout_ms : h->next_ms;
+	for (size_t i = 0; i < h->n_links; i++) { /* the end of a link's hold */
+		uint64_t end = h->links[i].back_ms + h->link_rise_ms;
+		if (h->links[i].back_ms && end > h->now_ms && (!at || end < at))
+			at = end;
+	}
 	if (at) {
 		its.it_value.tv_sec = (time_t)(at / 1000);
 		its.it_value.tv_nsec = (long)(at % 1000) * 1000000;
@@ -384,15 +519,14 @@ int health_open(struct health **hp, const struct twin_config *cfg, char *err, si
 	}
 	h->timer = h->ep = -1;
 	subproc_init(&h->proc);
-	h->ok = 1;
+	h->level = HEALTH_OK;
 	snprintf(h->reason, sizeof(h->reason), "ok");
 	snprintf(h->cmd, sizeof(h->cmd), "%s", cfg->health_command);
 	h->interval_ms = cfg->health_interval_ms ? cfg->health_interval_ms : 1000;
 	h->timeout_ms = cfg->health_timeout_ms ? cfg->health_timeout_ms : 2000;
 	health_verdict_init(&h->verdict, cfg->health_fall, cfg->health_rise);
-	h->n_links = cfg->n_track < CFG_MAX_TRACK ? cfg->n_track : CFG_MAX_TRACK;
-	for (size_t i = 0; i < h->n_links; i++)
-		snprintf(h->links[i].name, sizeof(h->links[i].name), "%s", cfg->track_interfaces[i]);
+	h->n_links = health_links_from_config(cfg, h->links, HEALTH_MAX_LINKS);
+	h->link_rise_ms = (uint32_t)((uint64_t)cfg->hb_interval_us * cfg->hb_misses / 1000);
 
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (h->ep < 0) {
@@ -410,7 +544,7 @@ int health_open(struct health **hp, const struct twin_config *cfg, char *err, si
 		health_close(h);
 		return -1;
 	}
-	h->next_ms = mono_ms(); /* first command at the first dispatch */
+	h->next_ms = h->now_ms = mono_ms(); /* first command at the first dispatch */
 	if (arm_timer(h) < 0) {
 		snprintf(err, errlen, "health: timerfd_settime: %s", strerror(errno));
 		health_close(h);
@@ -420,9 +554,9 @@ int health_open(struct health **hp, const struct twin_config *cfg, char *err, si
 	 * health_ok() is right from the start */
 	if (h->nl)
 		netlink_read(h);
-	evaluate(h);
+	evaluate(h, h->now_ms);
 	if (h->changed) {
-		/* unhealthy from the start (a tracked link is down): tell the
+		/* not OK from the start (a monitored link is down): tell the
 		 * daemon through the usual path, at its first dispatch */
 		struct itimerspec now = {.it_value = {.tv_nsec = 1}};
 
@@ -442,6 +576,7 @@ int health_dispatch(struct health *h, uint64_t now_ms)
 	struct epoll_event evs[8];
 	int n, rc = 0;
 
+	h->now_ms = now_ms;
 	do
 		n = epoll_wait(h->ep, evs, 8, 0);
 	while (n < 0 && errno == EINTR);
@@ -468,13 +603,18 @@ int health_dispatch(struct health *h, uint64_t now_ms)
 	cmd_timers(h, now_ms);
 	if (arm_timer(h) < 0)
 		rc = -1;
-	evaluate(h);
+	evaluate(h, now_ms);
 	return rc;
+}
+
+enum health_level health_level(const struct health *h)
+{
+	return h->level;
 }
 
 int health_ok(const struct health *h)
 {
-	return h->ok;
+	return h->level != HEALTH_FAILED;
 }
 
 const char *health_reason(const struct health *h)

@@ -377,17 +377,26 @@ static void on_health(struct twind *d)
 	health_dispatch(d->health, mono_ns() / 1000000ull);
 	if (!health_changed(d->health))
 		return;
-	int now = health_ok(d->health);
-	d->fsm.healthy = now; /* FE_HEALTH_* below make the transition */
-	if (now) {
-		alarm_clear(d, "local health");
-		act_event(d, FE_HEALTH_OK);
-	} else {
+	enum health_level level = health_level(d->health);
+	int was_healthy = d->fsm.healthy, was_degraded = d->fsm.degraded;
+
+	/* one alarm, naming what is down now */
+	alarm_clear(d, "local health");
+	if (level != HEALTH_OK) {
 		char text[96];
-		snprintf(text, sizeof(text), "local health failed: %s", health_reason(d->health));
+		snprintf(text, sizeof(text), "local health %s: %s", health_level_name(level),
+			 health_reason(d->health));
 		alarm_set(d, text);
-		act_event(d, FE_HEALTH_FAIL);
 	}
+	/* degraded is read by the rules at the peer's next beat */
+	d->fsm.degraded = level == HEALTH_DEGRADED;
+	d->fsm.healthy = level != HEALTH_FAILED; /* FE_HEALTH_* below make the transition */
+	if (was_healthy && !d->fsm.healthy)
+		act_event(d, FE_HEALTH_FAIL);
+	else if (!was_healthy && d->fsm.healthy)
+		act_event(d, FE_HEALTH_OK);
+	else if (was_degraded != d->fsm.degraded)
+		beat_now(d); /* the peer's election needs it now */
 }
 
 static void on_signal(struct twind *d)

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "fence_loader.h"
 #include "hb_xdp_loader.h"
+#include "health.h"
 #include "log.h"
 #include "power.h"
 #include "replica.h"
@@ -87,6 +88,10 @@ static void status_node(struct twind *d, struct ctl_resp *r)
 	ctl_resp_kv(r, "node.priority", "%u", d->cfg.priority);
 	ctl_resp_kv(r, "node.epoch", "%llu", (unsigned long long)d->fsm.epoch);
 	ctl_resp_kv(r, "node.healthy", "%s", tf(d->fsm.healthy));
+	if (d->health) {
+		ctl_resp_kv(r, "node.health", "%s", health_level_name(health_level(d->health)));
+		ctl_resp_kv(r, "node.health_reason", "%s", health_reason(d->health));
+	}
 	ctl_resp_kv(r, "node.reason", "%s", d->fsm.reason);
 	ctl_resp_kv(r, "node.since", "%llu", (unsigned long long)d->state_since_real_s);
 	if (d->lease) {
@@ -122,6 +127,7 @@ static void status_peer(struct twind *d, struct ctl_resp *r)
 	ctl_resp_kv(r, "peer.last_active", "%llu", (unsigned long long)p->last_active_real_s);
 	ctl_resp_kv(r, "peer.failover_enabled", "%s", tf(p->last.flags & HB_F_FAILOVER_ENABLED));
 	ctl_resp_kv(r, "peer.healthy", "%s", tf(p->last.flags & HB_F_HEALTHY));
+	ctl_resp_kv(r, "peer.degraded", "%s", tf(p->last.flags & HB_F_DEGRADED));
 	ctl_resp_kv(r, "peer.priority", "%u", p->last.priority);
 	ctl_resp_kv(r, "peer.epoch", "%llu", (unsigned long long)p->last.epoch);
 }
