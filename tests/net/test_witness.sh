@@ -5,7 +5,7 @@
 #      lost after about the timeout; back -> reached; gateway link down/up;
 #   2. the node's own interface down/up, then removed and made again: no
 #      crash, few log lines, reached again (the socket is reopened);
-#   3. ICMP: the same reached/lost/reached;
+#   3. ICMP: the same reached/lost/reached, raw socket and ping socket;
 #   4. the gateway drops ICMP: not reached over ICMP while ARP reaches it;
 #   5. a rogue forging ARP and echo replies from another IP, and echo replies
 #      with the witness's own address but ids of its guessing: never reached;
@@ -147,6 +147,13 @@ probe icmp -m icmp -w $IP_G -d 60
 cycle icmp
 stop_probe
 check "icmp: replies counted ($(stat_field icmp replies))" between 5 100000 "$(stat_field icmp replies)"
+# the same through a ping socket (root's group let in): the kernel's id
+in_ns "$NS_N" sysctl -qw net.ipv4.ping_group_range="0 0"
+T_START=$(now_ms)
+probe ping -m icmp -w $IP_G -d 60
+cycle ping
+stop_probe
+in_ns "$NS_N" sysctl -qw net.ipv4.ping_group_range="1 0"
 
 # --- 4. the gateway drops ICMP ---
 in_ns "$NS_G" sysctl -qw net.ipv4.icmp_echo_ignore_all=1
