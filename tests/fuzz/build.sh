@@ -17,6 +17,7 @@ declare -A SOURCES=(
 	[ctl]="userland/lib/ctl_proto.c"
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 	[bundle]="userland/lib/bundle.c"
+	[witness]="userland/twind/witness_track.c userland/twind/arp.c"
 )
 # target -> extra link flags
 declare -A LIBS=(

@@ -170,6 +170,18 @@ static void test_filter(void)
 	CHECK_EQ(arp_attach_filter(sv[1], 1, many, ARP_WATCH_MAX + 1), -1);
 	CHECK_EQ(errno, E2BIG);
 
+	/* senders only (the witness): frames from them, not probes for them */
+	CHECK_EQ(arp_attach_filter(sv[1], ARP_WATCH_SENDERS, two, 2), 0);
+	CHECK_EQ(passes_arp(sv, ARPOP_REPLY, "10.0.0.100", "0.0.0.0"), 1);
+	CHECK_EQ(passes_arp(sv, ARPOP_REQUEST, "10.0.0.101", "10.0.0.7"), 1);
+	CHECK_EQ(passes_arp(sv, ARPOP_REQUEST, "0.0.0.0", "10.0.0.101"), 0);
+	CHECK_EQ(passes_arp(sv, ARPOP_REQUEST, "10.0.0.7", "10.0.0.100"), 0);
+	CHECK_EQ(passes_arp(sv, ARPOP_REPLY, "10.0.0.102", "10.0.0.1"), 0);
+	CHECK_EQ(passes(sv, (const uint8_t *)"\x00\x01\x08\x00", 4), 0);
+	CHECK_EQ(arp_attach_filter(sv[1], ARP_WATCH_SENDERS, many, ARP_WATCH_MAX), 0);
+	CHECK_EQ(passes_arp(sv, ARPOP_REPLY, "10.0.1.7", "10.0.0.1"), 1);
+	CHECK_EQ(passes_arp(sv, ARPOP_REPLY, "10.0.1.8", "10.0.0.1"), 0);
+
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -29,20 +29,20 @@
 #define GARP_MAX_US   (10 * US_PER_S)
 
 enum kind {
-	K_UINT,	 /* decimal, stored in an unsigned field of 1, 2 or 4 bytes */
-	K_INT,	 /* decimal, stored in an int */
-	K_HEX32, /* decimal or 0x hex, uint32_t */
-	K_DUR,	 /* integer + us|ms|s; min/max in us; stored in us or ms (scale) */
-	K_BOOL,	 /* yes|no into an int */
-	K_NAME,	 /* [A-Za-z0-9._-]{1,31} */
-	K_IF,	 /* interface name, 1..15 chars */
-	K_PATH,	 /* absolute path, at most max chars */
-	K_CMD,	 /* free text (shell command) without control characters */
-	K_IPV4,	 /* unicast dotted quad */
-	K_XDP,	 /* native|generic */
-	K_VIP,	 /* failover_ip: repeatable */
-	K_TRACK, /* track_interface: repeatable */
-	K_PORT,	 /* allow_port: repeatable */
+	K_UINT,	   /* decimal, stored in an unsigned field of 1, 2 or 4 bytes */
+	K_INT,	   /* decimal, stored in an int */
+	K_HEX32,   /* decimal or 0x hex, uint32_t */
+	K_DUR,	   /* integer + us|ms|s; min/max in us; stored in us or ms (scale) */
+	K_BOOL,	   /* yes|no into an int */
+	K_NAME,	   /* [A-Za-z0-9._-]{1,31} */
+	K_IF,	   /* interface name, 1..15 chars */
+	K_PATH,	   /* absolute path, at most max chars */
+	K_CMD,	   /* free text (shell command) without control characters */
+	K_IPV4,	   /* unicast dotted quad */
+	K_XDP,	   /* native|generic */
+	K_VIP,	   /* failover_ip: repeatable */
+	K_TRACK,   /* track_interface: repeatable */
+	K_PORT,	   /* allow_port: repeatable */
 	K_WITNESS, /* witness: repeatable */
 	K_WMETHOD, /* arp|icmp */
 	K_SBAUTO,  /* off|discard-zero-changes */

@@ -12,12 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_NAME_MAX  32 /* node names, interface names (IFNAMSIZ=16 checked) */
-#define CFG_PATH_MAX  256
-#define CFG_CMD_MAX   512
-#define CFG_MAX_VIPS  8
-#define CFG_MAX_TRACK 8
-#define CFG_MAX_PORTS 8
+#define CFG_NAME_MAX	32 /* node names, interface names (IFNAMSIZ=16 checked) */
+#define CFG_PATH_MAX	256
+#define CFG_CMD_MAX	512
+#define CFG_MAX_VIPS	8
+#define CFG_MAX_TRACK	8
+#define CFG_MAX_PORTS	8
 #define CFG_MAX_WITNESS 4
 
 /* split_brain_auto */
@@ -81,7 +81,7 @@ struct twin_config {
 	/* tie-breakers on the LAN, probed over lan_interface; none = off */
 	struct in_addr witnesses[CFG_MAX_WITNESS]; /* "witness A.B.C.D", repeatable */
 	size_t n_witness;
-	int witness_method;	     /* enum cfg_witness_method, default arp */
+	int witness_method;	      /* enum cfg_witness_method, default arp */
 	uint32_t witness_interval_ms; /* probe period per address, 5ms..10s, default 20 */
 	int split_brain_auto;	      /* CFG_SB_AUTO_*, default off: the admin chooses the survivor */
 	uint32_t witness_timeout_ms;  /* reached while the last reply is younger; 0 = detection time */

@@ -128,10 +128,12 @@ int arp_attach_filter(int fd, int watch, const struct in_addr *ips, size_t n)
 			emit(p, &len, ldw, OFF_SPA);
 			for (size_t i = 0; i < n; i++)
 				acc_at[na++] = emit(p, &len, jeq, ntohl(ips[i].s_addr));
-			drop_at[nd++] = emit(p, &len, jeq, INADDR_ANY); /* a probe? */
-			emit(p, &len, ldw, OFF_TPA);
-			for (size_t i = 0; i < n; i++)
-				acc_at[na++] = emit(p, &len, jeq, ntohl(ips[i].s_addr));
+			if (watch != ARP_WATCH_SENDERS) {
+				drop_at[nd++] = emit(p, &len, jeq, INADDR_ANY); /* a probe? */
+				emit(p, &len, ldw, OFF_TPA);
+				for (size_t i = 0; i < n; i++)
+					acc_at[na++] = emit(p, &len, jeq, ntohl(ips[i].s_addr));
+			}
 			/* no match falls through to drop */
 		} else {
 			emit(p, &len, ret, 0xffff); /* any Ethernet/IPv4 ARP */
@@ -228,7 +230,7 @@ const uint8_t *arp_mac(const struct arp_sock *s)
 	return s->mac;
 }
 
-static int send_req(struct arp_sock *s, struct in_addr spa, struct in_addr tpa)
+int arp_send_request(struct arp_sock *s, const uint8_t *dst, struct in_addr spa, struct in_addr tpa)
 {
 	uint8_t buf[ARP_FRAME_LEN];
 	struct sockaddr_ll to;
@@ -240,7 +242,7 @@ static int send_req(struct arp_sock *s, struct in_addr spa, struct in_addr tpa)
 	to.sll_protocol = htons(ETH_P_ARP);
 	to.sll_ifindex = s->ifindex;
 	to.sll_halen = 6;
-	memcpy(to.sll_addr, bcast, 6);
+	memcpy(to.sll_addr, dst ? dst : bcast, 6);
 	if (sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)sizeof(buf))
 		return -1;
 	return 0;
@@ -248,14 +250,14 @@ static int send_req(struct arp_sock *s, struct in_addr spa, struct in_addr tpa)
 
 int arp_send_garp(struct arp_sock *s, struct in_addr ip)
 {
-	return send_req(s, ip, ip);
+	return arp_send_request(s, NULL, ip, ip);
 }
 
 int arp_send_probe(struct arp_sock *s, struct in_addr ip)
 {
 	struct in_addr any = {.s_addr = INADDR_ANY};
 
-	return send_req(s, any, ip);
+	return arp_send_request(s, NULL, any, ip);
 }
 
 static void drain(struct arp_sock *s)
@@ -273,6 +275,16 @@ int arp_watch(struct arp_sock *s, const struct in_addr *ips, size_t n)
 	 * probe (e.g. the old holder's replies) */
 	drain(s);
 	return arp_attach_filter(s->fd, 1, ips, n);
+}
+
+int arp_watch_senders(struct arp_sock *s, const struct in_addr *ips, size_t n)
+{
+	if (!n) {
+		errno = EINVAL;
+		return -1;
+	}
+	drain(s);
+	return arp_attach_filter(s->fd, ARP_WATCH_SENDERS, ips, n);
 }
 
 int arp_unwatch(struct arp_sock *s)

@@ -60,8 +60,16 @@ int arp_send_probe(struct arp_sock *s, struct in_addr ip);
  * ips, or sender IP 0 and target IP in ips (a rival probe). Frames queued
  * before are discarded. n == 0: every Ethernet/IPv4 ARP frame. */
 int arp_watch(struct arp_sock *s, const struct in_addr *ips, size_t n);
+/* Receive only frames whose sender IP is in ips[0..n) (n >= 1): a host's
+ * answers and its own requests, not others' probes for it (the witness). */
+int arp_watch_senders(struct arp_sock *s, const struct in_addr *ips, size_t n);
 /* Receive nothing (the state after arp_open). */
 int arp_unwatch(struct arp_sock *s);
+
+/* ARP request for tpa from sender IP spa (0.0.0.0 allowed), to dst (a
+ * known MAC: a unicast request, as a neighbour-cache refresh does) or to
+ * broadcast when dst is NULL. */
+int arp_send_request(struct arp_sock *s, const uint8_t *dst, struct in_addr spa, struct in_addr tpa);
 
 /* Non-blocking read of one frame: 1 got one, 0 none (EAGAIN), -1 error. */
 int arp_read(struct arp_sock *s, struct arp_seen *out);
@@ -76,9 +84,11 @@ void arp_build(uint8_t buf[ARP_FRAME_LEN], uint16_t op, const uint8_t sha[6], st
 	       const uint8_t tha[6], struct in_addr tpa);
 int arp_parse(const uint8_t *buf, size_t len, struct arp_seen *out);
 
-/* The socket filter behind arp_open/arp_watch/arp_unwatch on any fd whose
- * datagrams start at the ARP header (watch 0: drop all). Exposed so unit
- * tests can run it on a socketpair. */
+/* The socket filter behind arp_open/arp_watch/arp_watch_senders/arp_unwatch
+ * on any fd whose datagrams start at the ARP header (watch 0: drop all, 1:
+ * conflicts as arp_watch, ARP_WATCH_SENDERS: as arp_watch_senders). Exposed
+ * so unit tests can run it on a socketpair. */
+#define ARP_WATCH_SENDERS 2
 int arp_attach_filter(int fd, int watch, const struct in_addr *ips, size_t n);
 
 #endif
