@@ -194,7 +194,7 @@ wait $PROBER
 late_b=$(awk -F, -v t="$((t1 + 200))" '$4 == "b" && $2 / 1000000 > t' "$WORK/sb1.csv" | wc -l)
 ans_a=$(awk -F, -v t="$((t1 + 200))" '$4 == "a" && $2 / 1000000 > t' "$WORK/sb1.csv" | wc -l)
 check "client answered by a only after detection (a: $ans_a probes, b: $late_b)" [ "$late_b" -eq 0 -a "$ans_a" -gt 100 ]
-echo "# client: $(cat "$WORK/sb1.out" | tail -1)"
+echo "# client: $(grep sent= "$WORK/sb1.out")"
 status_a=$($TWINCTL -s "$WORK/a/twind.sock" status)
 echo "$status_a" | sed -n '/SPLIT BRAIN/,/repair:/p' | sed 's/^/# /'
 check "status: side by side with the writes" bash -c "grep -q 'written since' <<<\"\$0\" && grep -q '12 MiB' <<<\"\$0\"" "$status_a"

@@ -329,7 +329,10 @@ static void split_brain(FILE *f, const struct ctl_reply *rep)
 	char k[48], head[2][CELL_MAX], began[CELL_MAX];
 
 	if (ctl_get_bool(rep, "sb.active") != 1) {
-		if (ctl_get(rep, "sb.protection"))
+		if (ctl_get(rep, "witness.summary"))
+			fprintf(f, "  Witness: %s%s\n", ctl_get_bool(rep, "witness.reached") == 1 ? "" : "UNREACHED: ",
+				ctl_get(rep, "witness.summary"));
+		else if (ctl_get(rep, "sb.protection"))
 			fprintf(f, "  SPLIT-BRAIN PROTECTION: %s\n", ctl_get(rep, "sb.protection"));
 		return;
 	}

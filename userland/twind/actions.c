@@ -16,6 +16,7 @@
 #include "log.h"
 #include "replica.h"
 #include "split_brain_ctl.h"
+#include "witness.h"
 #include "notify.h"
 #include "persist.h"
 #include "vip.h"
@@ -415,6 +416,36 @@ void act_peer_beat(struct twind *d, int peer_ev)
 	}
 }
 
+/* Does a witness vouch for this node's LAN? While the peer lives, any
+ * reply within the witness timeout. Once the peer is silent, only a reply
+ * that came clearly after its last beat (two probe intervals): a node cut
+ * off from everything heard its last reply about when it heard its last
+ * beat, so at the peer's death it cannot count a witness it no longer
+ * reaches, however long the witness timeout. */
+int act_witness_reached(struct twind *d)
+{
+	uint64_t now = mono_ns() / 1000000ull, last_beat = 0;
+	int64_t newest = -1;
+
+	if (!d->witness || !witness_reached(d->witness, now))
+		return 0;
+	if (d->peer.alive)
+		return 1;
+	/* links back: the witness answers a few ms before the peer's first
+	 * beat; give the beats three intervals before serving alone */
+	if (now < d->witness_back_ms + 3ull * d->cfg.hb_interval_us / 1000 + 1)
+		return 0;
+	for (size_t i = 0; i < witness_count(d->witness); i++) {
+		struct witness_status ws;
+		if (witness_status(d->witness, i, now, &ws) == 0 && ws.age_ms >= 0 && (newest < 0 || ws.age_ms < newest))
+			newest = ws.age_ms;
+	}
+	for (int p = 0; p < PATH_COUNT; p++)
+		if (d->peer.path[p].last_rx_ns / 1000000ull > last_beat)
+			last_beat = d->peer.path[p].last_rx_ns / 1000000ull;
+	return newest >= 0 && now - (uint64_t)newest > last_beat + 2ull * d->cfg.witness_interval_ms;
+}
+
 void act_check_peer(struct twind *d)
 {
 	int ev = peer_check(&d->peer, mono_ns());
@@ -428,6 +459,8 @@ void act_check_peer(struct twind *d)
 	if (ev & PEER_EV_DEAD) {
 		log_warn("peer %u dead: all paths silent for %llu ms", d->cfg.peer_id,
 			 (unsigned long long)(d->detect_ns / 1000000));
+		if (d->witness) /* judged now, not by the witness timeout */
+			d->fsm.witness_reached = act_witness_reached(d);
 		act_event(d, FE_PEER_DEAD);
 		replica_peer_changed(d);
 	}

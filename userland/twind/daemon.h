@@ -29,6 +29,7 @@ struct cluster;
 struct jobs;
 struct ctl_resp;
 struct sbc;
+struct witness;
 
 #define MAX_ALARMS 8
 
@@ -87,7 +88,9 @@ struct twind {
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */
 	struct ctl_server *ctl;
-	struct sbc *sbc; /* split brain: tracking, repair (split_brain_ctl.c) */
+	struct sbc *sbc;	     /* split brain: tracking, repair (split_brain_ctl.c) */
+	struct witness *witness; /* the tie-breaker on the LAN, NULL without one */
+	uint64_t witness_back_ms; /* when it was last reached again (ms, monotonic) */
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
 
@@ -122,6 +125,7 @@ void act_release_all(struct twind *d, const char *why); /* shutdown / start-up c
 /* twinctl takeover: coordinated handover (the active releases first), or
  * with force a takeover without the peer. Returns 0, or -1 with why. */
 int act_takeover(struct twind *d, int force, char *why, size_t len);
+int act_witness_reached(struct twind *d); /* the witness vouches for our LAN */
 void alarm_set(struct twind *d, const char *text);
 void alarm_clear(struct twind *d, const char *prefix);
 

@@ -32,6 +32,7 @@
 #include "persist.h"
 #include "replica.h"
 #include "split_brain_ctl.h"
+#include "witness.h"
 #include "subproc.h"
 #include "vip.h"
 
@@ -53,7 +54,8 @@ enum {
 	T_CLTIMER,
 	T_DRBD,
 	T_DRBD9,
-	T_SB
+	T_SB,
+	T_WITNESS
 };
 
 static void usage(FILE *f)
@@ -252,7 +254,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 				.failover_enabled = d->cfg.failover_enabled,
 				.probe = d->cfg.arp_probe_ms > 0,
 				.data_replicated = d->cfg.drbd_resource[0] != 0,
-				.split_brain_pending = sbc_pending_at_start(d)};
+				.split_brain_pending = sbc_pending_at_start(d),
+				.witness = d->cfg.n_witness > 0};
 	fsm_init(&d->fsm, &fc, epoch, mono_ns() / 1000000ull);
 	d->state_since_real_s = real_ns() / 1000000000ull;
 
@@ -264,6 +267,11 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	d->drbd9_tag = T_DRBD9;
 	if (sbc_open(d, T_SB, err, errlen) < 0)
 		return -1;
+	if (d->cfg.n_witness) {
+		if (witness_open(&d->witness, &d->cfg, 0, err, errlen) < 0 || add_fd(d, witness_fd(d->witness), T_WITNESS))
+			return -1;
+		log_info("witness: %zu address(es), timeout %u ms", d->cfg.n_witness, witness_timeout_ms(d->witness));
+	}
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)
 		addrs[i] = d->cfg.vips[i].addr;
@@ -372,13 +380,48 @@ static void on_dead_timer(struct twind *d)
 		arm_dead_timer(d, deadline);
 }
 
+/* Degraded: some monitored interface down; a peer that is not serves
+ * better. The rules read it at the peer's next beat, so the peer hears it
+ * now. (An unreached witness does not count: both nodes usually share it,
+ * and the two would see it go at slightly different times and hand the IP
+ * over for nothing.) */
+static void set_degraded(struct twind *d)
+{
+	int was = d->fsm.degraded;
+
+	d->fsm.degraded = d->health && health_level(d->health) == HEALTH_DEGRADED;
+	if (was != d->fsm.degraded && d->lease)
+		beat_now(d);
+}
+
+static void on_witness(struct twind *d)
+{
+	char text[160];
+
+	witness_dispatch(d->witness, mono_ns() / 1000000ull);
+	if (witness_changed(d->witness)) {
+		witness_summary(d->witness, mono_ns() / 1000000ull, text, sizeof(text));
+		log_info("%s", text);
+		if (witness_reached(d->witness, mono_ns() / 1000000ull))
+			d->witness_back_ms = mono_ns() / 1000000ull;
+	}
+	int reached = act_witness_reached(d);
+	if (reached == d->fsm.witness_reached)
+		return;
+	if (reached)
+		alarm_clear(d, "witness unreachable");
+	else
+		alarm_set(d, "witness unreachable: serving alone is not allowed");
+	act_event(d, reached ? FE_WITNESS_OK : FE_WITNESS_LOST);
+}
+
 static void on_health(struct twind *d)
 {
 	health_dispatch(d->health, mono_ns() / 1000000ull);
 	if (!health_changed(d->health))
 		return;
 	enum health_level level = health_level(d->health);
-	int was_healthy = d->fsm.healthy, was_degraded = d->fsm.degraded;
+	int was_healthy = d->fsm.healthy;
 
 	/* one alarm, naming what is down now */
 	alarm_clear(d, "local health");
@@ -388,15 +431,12 @@ static void on_health(struct twind *d)
 			 health_reason(d->health));
 		alarm_set(d, text);
 	}
-	/* degraded is read by the rules at the peer's next beat */
-	d->fsm.degraded = level == HEALTH_DEGRADED;
 	d->fsm.healthy = level != HEALTH_FAILED; /* FE_HEALTH_* below make the transition */
 	if (was_healthy && !d->fsm.healthy)
 		act_event(d, FE_HEALTH_FAIL);
 	else if (!was_healthy && d->fsm.healthy)
 		act_event(d, FE_HEALTH_OK);
-	else if (was_degraded != d->fsm.degraded)
-		beat_now(d); /* the peer's election needs it now */
+	set_degraded(d);
 }
 
 static void on_signal(struct twind *d)
@@ -433,6 +473,8 @@ static void shutdown_daemon(struct twind *d)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
 	sbc_close(d);
+	if (d->witness)
+		witness_close(d->witness);
 	if (d->drbd9.pid > 0)
 		drbd9_watch_stop(&d->drbd9);
 	if (d->health)
@@ -499,6 +541,8 @@ static int run(struct twind *d)
 			replica_on_events2(d);
 		if (ready & (1u << T_SB))
 			sbc_on_child(d);
+		if (ready & (1u << T_WITNESS))
+			on_witness(d);
 		if (ready & (1u << T_PEER))
 			cluster_dispatch(d);
 		if (ready & (1u << T_CLTIMER))

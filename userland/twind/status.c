@@ -16,6 +16,7 @@
 #include "power.h"
 #include "replica.h"
 #include "split_brain_ctl.h"
+#include "witness.h"
 
 static const char *role_of(int state, int holds)
 {
@@ -206,6 +207,37 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		if (st->syncing)
 			ctl_resp_kv(r, "drbd.sync_permille", "%d", st->sync_permille);
 		ctl_resp_kv(r, "drbd.summary", "%s", line);
+	}
+	if (d->witness) {
+		uint64_t now = mono_ns() / 1000000ull;
+		struct witness_counters wc;
+		char line[160];
+		witness_summary(d->witness, now, line, sizeof(line));
+		ctl_resp_kv(r, "witness.summary", "%s", line);
+		ctl_resp_kv(r, "witness.reached", "%s", tf(witness_reached(d->witness, now)));
+		ctl_resp_kv(r, "witness.timeout_ms", "%u", witness_timeout_ms(d->witness));
+		for (unsigned i = 0; i < witness_count(d->witness) && i < CFG_MAX_WITNESS; i++) {
+			struct witness_status ws;
+			if (witness_status(d->witness, i, now, &ws) < 0)
+				continue;
+			snprintf(k, sizeof(k), "witness.%u.addr", i);
+			ctl_resp_kv(r, k, "%s", inet_ntoa(ws.addr));
+			snprintf(k, sizeof(k), "witness.%u.reached", i);
+			ctl_resp_kv(r, k, "%s", tf(ws.reached));
+			snprintf(k, sizeof(k), "witness.%u.age_ms", i);
+			ctl_resp_kv(r, k, "%lld", (long long)ws.age_ms);
+			snprintf(k, sizeof(k), "witness.%u.rtt_us", i);
+			ctl_resp_kv(r, k, "%lld", (long long)ws.rtt_us);
+			snprintf(k, sizeof(k), "witness.%u.sent", i);
+			ctl_resp_kv(r, k, "%llu", (unsigned long long)ws.sent);
+			snprintf(k, sizeof(k), "witness.%u.replies", i);
+			ctl_resp_kv(r, k, "%llu", (unsigned long long)ws.replies);
+		}
+		witness_counters(d->witness, &wc);
+		ctl_resp_kv(r, "witness.foreign", "%llu", (unsigned long long)wc.foreign);
+		ctl_resp_kv(r, "witness.mismatch", "%llu", (unsigned long long)wc.mismatch);
+		ctl_resp_kv(r, "witness.malformed", "%llu", (unsigned long long)wc.malformed);
+		ctl_resp_kv(r, "witness.send_errors", "%llu", (unsigned long long)wc.send_errors);
 	}
 	ctl_resp_kv(r, "failover.claims", "%llu", (unsigned long long)d->claims);
 	ctl_resp_kv(r, "failover.releases", "%llu", (unsigned long long)d->releases);
