@@ -178,7 +178,7 @@ log_ms() { # log_ms NODE REGEX: ms of the day of the last matching line
 heal_ms=$(( (heal_at + $(date +%z | awk '{s = substr($1, 1, 1) == "-" ? -1 : 1; print s * (substr($1, 2, 2) * 3600 + substr($1, 4, 2) * 60) * 1000}')) % 86400000 ))
 for n in a b; do
 	heard=$(log_ms $n "peer [12] alive \\(Active|peer [12] alive \\(SplitBrain")
-	sb=$(log_ms $n "-> SplitBrain")
+	sb=$(log_ms $n "twind: state [A-Za-z]+ -> SplitBrain")
 	echo "# $n: first beat $((heard - heal_ms)) ms after the heal, SplitBrain $((sb - heard)) ms after that beat"
 	check "$n: SplitBrain within one beat interval of the first beat heard ($((sb - heard)) ms)" [ $((sb - heard)) -le "$HB_MS" ]
 done
@@ -253,7 +253,8 @@ check "...and an event for the peer" wait_for 3 grep -q "peer event #[0-9]* spli
 partition 4096 8192
 heal
 check "second split: both SplitBrain" wait_for 5 both_sb
-check "proposal: b (more written), a's writes named as lost" bash -c "$TWINCTL -s $WORK/a/twind.sock status | grep -q \"keep b: it wrote 8 MiB since the split, a wrote 4 MiB (a's writes are lost)\""
+proposal_b() { $TWINCTL -s "$WORK/a/twind.sock" status | grep -q "keep b: it wrote 8 MiB since the split, a wrote 4 MiB (a's writes are lost)"; }
+check "proposal: b (more written), a's writes named as lost" wait_for 3 proposal_b
 out=$(ctl a "$NS_A" split-brain repair --survivor b --yes 2>&1)
 check "repair (survivor b, from a): $(tail -1 <<<"$out")" grep -q "split brain repaired: b survives" <<<"$out"
 check "b Active" wait_for 5 state_is b "$NS_B" Active
@@ -263,11 +264,16 @@ check "b's data kept (b never discarded)" bash -c "! grep -q discard $WORK/b/ops
 check "IP on b only" ip_on b
 
 # --- 8. DRBD's own report (its split-brain handler) on both nodes
+st a cs=StandAlone prole=Unknown pdisk=DUnknown # DRBD dropped the connection
+st b cs=StandAlone prole=Unknown pdisk=DUnknown
 ctl b "$NS_B" drbd-event split-brain r0 >/dev/null
 ctl a "$NS_A" drbd-event split-brain r0 >/dev/null
 check "DRBD report: both SplitBrain" wait_for 3 both_sb
 check "...b (serving) keeps the IP, a holds none" ip_on b
+peer_known_a() { raw a "$NS_A" | grep -q '^sb.peer.name=b'; }
+check "...a knows b's side" wait_for 5 peer_known_a
 out=$(ctl a "$NS_A" split-brain repair --survivor b --yes 2>&1)
+grep -v '^  ' <<<"$out" | sed 's/^/# /'
 check "...repaired: $(tail -1 <<<"$out")" grep -q "repaired" <<<"$out"
 check "...b Active" wait_for 5 state_is b "$NS_B" Active
 stop_pair
@@ -278,7 +284,8 @@ partition 2048 0
 heal
 check "auto: repaired without the admin, a Active" wait_for 10 state_is a "$NS_A" Active
 check "auto: b Standby" wait_for 5 state_is b "$NS_B" Standby
-check "auto: b (wrote nothing) discarded" grep -q "connect --discard-my-data" <(ops b)
+b_discarded() { grep -q "connect --discard-my-data" "$WORK/b/ops"; }
+check "auto: b (wrote nothing) discarded" wait_for 3 b_discarded
 check "auto: logged as automatic" grep -q "automatic: split_brain_auto discard-zero-changes" "$WORK/a/twind.log"
 # both wrote: the policy leaves it to the admin
 partition 1024 1024

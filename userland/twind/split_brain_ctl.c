@@ -509,8 +509,14 @@ static void op_advance(struct twind *d)
 	if (s->op == OP_SYNC) {
 		const struct drbd_status *st = &d->drbd_st;
 		if (replica_enabled(d) && !(d->drbd_st_ok && !strcmp(st->conn, "Connected") &&
-					    st->disk == DRBD_DISK_UPTODATE && st->peer_disk == DRBD_DISK_UPTODATE))
+					    st->disk == DRBD_DISK_UPTODATE && st->peer_disk == DRBD_DISK_UPTODATE)) {
+			/* a resync takes as long as it takes; not connecting at all is a failure */
+			if (d->drbd_st_ok && connected(st))
+				s->sync_started_ms = s->sync_started_ms ? s->sync_started_ms : now_ms();
+			else if (now_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS)
+				op_fail(d, "DRBD did not reconnect after the discard (connection state stays not connected)");
 			return;
+		}
 		char took[32];
 		uint64_t t = now_ms();
 		snprintf(took, sizeof(took), "%llu.%01llu s", (unsigned long long)((t - s->sync_started_ms) / 1000),
@@ -540,7 +546,7 @@ static void op_advance(struct twind *d)
 			phase_start(d, OP_SURVIVOR);
 		} else {
 			s->op = OP_SYNC;
-			s->sync_started_ms = now_ms();
+			s->phase_started_ms = s->sync_started_ms = now_ms();
 			snprintf(s->op_msg, sizeof(s->op_msg), "resyncing %s from %s", local ? peer_name(d) : d->cfg.node_name,
 				 local ? d->cfg.node_name : peer_name(d));
 			op_advance(d);
@@ -676,6 +682,9 @@ void sbc_after_step(struct twind *d, enum node_state from, enum node_state to, c
 		cluster_event(d, "split_brain", "detected on %s: %s", d->cfg.node_name, reason);
 		s->gi_next_ms = 0;
 		s->peer_next_ms = 0;
+		/* what the peer said about an earlier split brain is stale */
+		s->peer.known = 0;
+		s->peer_job = JOB_NONE;
 		if (s->op == OP_DONE || s->op == OP_FAILED)
 			s->op = OP_NONE;
 	} else if (!d->fsm.sb_pending && from == NS_SPLIT_BRAIN) {
