@@ -929,7 +929,9 @@ static void test_drbd_split_brain(void)
 	r = step(&m, FE_SPLIT_BRAIN, 7100);
 	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
 	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM | FA_NOTIFY));
-	CHECK_STR(r.reason, "split brain reported by DRBD: this node keeps the IP (this node serves, the peer does not)");
+	CHECK_STR(
+	    r.reason,
+	    "split brain reported by DRBD: this node keeps the IP (this node serves, the peer does not)");
 	CHECK_EQ(m.holds_vip, 1);
 	CHECK_EQ(step(&m, FE_SPLIT_BRAIN, 7200).rule, -1); /* once */
 	/* Active and the peer Active too: the keeper rule */

@@ -642,7 +642,8 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 		else if (!strcmp(s, "discard-zero-changes"))
 			*(int *)field = CFG_SB_AUTO_DISCARD_ZERO;
 		else
-			return fail(p, "%s: '%s' is not a split-brain policy (use off or discard-zero-changes)",
+			return fail(p,
+				    "%s: '%s' is not a split-brain policy (use off or discard-zero-changes)",
 				    k->name, vis(vb, s));
 		return 0;
 	}

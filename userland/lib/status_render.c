@@ -330,7 +330,8 @@ static void split_brain(FILE *f, const struct ctl_reply *rep)
 
 	if (ctl_get_bool(rep, "sb.active") != 1) {
 		if (ctl_get(rep, "witness.summary"))
-			fprintf(f, "  Witness: %s%s\n", ctl_get_bool(rep, "witness.reached") == 1 ? "" : "UNREACHED: ",
+			fprintf(f, "  Witness: %s%s\n",
+				ctl_get_bool(rep, "witness.reached") == 1 ? "" : "UNREACHED: ",
 				ctl_get(rep, "witness.summary"));
 		else if (ctl_get(rep, "sb.protection"))
 			fprintf(f, "  SPLIT-BRAIN PROTECTION: %s\n", ctl_get(rep, "sb.protection"));
@@ -343,8 +344,8 @@ static void split_brain(FILE *f, const struct ctl_reply *rep)
 		snprintf(head[i], sizeof(head[i]), "%s (%s)", getf_or_dash(rep, k), i ? "peer" : "this node");
 		t.head[i + 1] = head[i];
 	}
-	static const char *const rows[] = {"last Active", "epoch", "DRBD disk", "written since", "out of sync",
-					   "serves the IP", "DRBD gi"};
+	static const char *const rows[] = {"last Active", "epoch",	   "DRBD disk", "written since",
+					   "out of sync", "serves the IP", "DRBD gi"};
 	t.nrows = (int)(sizeof(rows) / sizeof(rows[0]));
 	for (int r = 0; r < t.nrows; r++) {
 		t.mark[r] = ' ';
@@ -383,7 +384,8 @@ static void split_brain(FILE *f, const struct ctl_reply *rep)
 		fprintf(f, "  automatic repair: %s\n", ctl_get(rep, "sb.auto"));
 	fprintf(f, "  repair: twinctl split-brain repair --survivor NODE\n");
 	if (ctl_get(rep, "repair.phase"))
-		fprintf(f, "  REPAIR (%s): %s\n", ctl_get(rep, "repair.phase"), getf_or_dash(rep, "repair.message"));
+		fprintf(f, "  REPAIR (%s): %s\n", ctl_get(rep, "repair.phase"),
+			getf_or_dash(rep, "repair.message"));
 }
 
 static void alarms(FILE *f, const struct ctl_reply *rep)

@@ -88,8 +88,8 @@ static int repair(const struct twinctl *t, const char *survivor, int yes)
 		ctl_get_ll(&rep, "sync_permille", &pm);
 		ctl_get_ll(&rep, "sync_left_s", &left);
 		if (pm >= 0)
-			snprintf(now, sizeof(now), "%s: %lld.%lld%%, %lld s left", msg ? msg : "", pm / 10, pm % 10,
-				 left);
+			snprintf(now, sizeof(now), "%s: %lld.%lld%%, %lld s left", msg ? msg : "", pm / 10,
+				 pm % 10, left);
 		else
 			snprintf(now, sizeof(now), "%s", msg ? msg : "");
 		if (strcmp(now, last) && !t->json)
@@ -145,7 +145,8 @@ int cmd_split_brain(const struct twinctl *t, int argc, char **argv)
 			return twinctl_usage_error(argv[0], "repair --survivor NODE [--yes]");
 	}
 	if (!survivor)
-		return twinctl_usage_error(argv[0], "repair needs --survivor NODE (the node whose data is kept)");
+		return twinctl_usage_error(argv[0],
+					   "repair needs --survivor NODE (the node whose data is kept)");
 	return repair(t, survivor, yes);
 }
 

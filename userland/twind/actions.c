@@ -437,7 +437,8 @@ int act_witness_reached(struct twind *d)
 		return 0;
 	for (size_t i = 0; i < witness_count(d->witness); i++) {
 		struct witness_status ws;
-		if (witness_status(d->witness, i, now, &ws) == 0 && ws.age_ms >= 0 && (newest < 0 || ws.age_ms < newest))
+		if (witness_status(d->witness, i, now, &ws) == 0 && ws.age_ms >= 0 &&
+		    (newest < 0 || ws.age_ms < newest))
 			newest = ws.age_ms;
 	}
 	for (int p = 0; p < PATH_COUNT; p++)

@@ -449,8 +449,8 @@ static void peer_call_done(void *cbctx, int status, const struct ctl_reply *rep,
 		pc.cb(pc.ctx, rep->ok, rep, rep->ok ? NULL : rep->message);
 }
 
-struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[], cluster_reply_fn cb,
-					void *ctx, char *err, size_t errlen)
+struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[],
+					cluster_reply_fn cb, void *ctx, char *err, size_t errlen)
 {
 	struct cluster *c = d->cluster;
 	struct peer_call_ctx *pc;
@@ -468,7 +468,8 @@ struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *c
 	pc->ctx = ctx;
 	struct peerlink_target t = peer_target(d, id);
 	peerlink_set_body(c->pl, NULL, 0);
-	struct peerlink_call *call = peerlink_call_start(c->pl, &t, argc, argv, peer_call_done, pc, err, errlen);
+	struct peerlink_call *call =
+	    peerlink_call_start(c->pl, &t, argc, argv, peer_call_done, pc, err, errlen);
 	if (!call)
 		free(pc);
 	return call;

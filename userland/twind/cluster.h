@@ -31,8 +31,8 @@ void cluster_status(struct twind *d, struct ctl_resp *r);
 struct peerlink_call;
 struct ctl_reply;
 typedef void (*cluster_reply_fn)(void *ctx, int ok, const struct ctl_reply *rep, const char *err);
-struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[], cluster_reply_fn cb,
-					void *ctx, char *err, size_t errlen);
+struct peerlink_call *cluster_peer_call(struct twind *d, int argc, const char *const argv[],
+					cluster_reply_fn cb, void *ctx, char *err, size_t errlen);
 /* An event for the peer (kind: state, alarm, counter): queued on disk and
  * flushed, in order and once, while the peer is reachable. */
 void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)

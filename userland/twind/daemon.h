@@ -88,8 +88,8 @@ struct twind {
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */
 	struct ctl_server *ctl;
-	struct sbc *sbc;	     /* split brain: tracking, repair (split_brain_ctl.c) */
-	struct witness *witness; /* the tie-breaker on the LAN, NULL without one */
+	struct sbc *sbc;	  /* split brain: tracking, repair (split_brain_ctl.c) */
+	struct witness *witness;  /* the tie-breaker on the LAN, NULL without one */
 	uint64_t witness_back_ms; /* when it was last reached again (ms, monotonic) */
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */

@@ -233,14 +233,10 @@ int drbd_read(const char *path, int minor, struct drbd_status *st, char *err, si
 
 /* drbdadm's words for each op; the resource name follows them */
 static const char *const op_words[][3] = {
-    [DRBD_PROMOTE] = {"primary"},
-    [DRBD_PROMOTE_FORCE] = {"primary", "--force"},
-    [DRBD_DEMOTE] = {"secondary"},
-    [DRBD_DISCONNECT] = {"disconnect"},
-    [DRBD_CONNECT] = {"connect"},
-    [DRBD_CONNECT_DISCARD] = {"connect", "--discard-my-data"},
-    [DRBD_OUTDATE] = {"outdate"},
-    [DRBD_RESUME_IO] = {"resume-io"},
+    [DRBD_PROMOTE] = {"primary"},  [DRBD_PROMOTE_FORCE] = {"primary", "--force"},
+    [DRBD_DEMOTE] = {"secondary"}, [DRBD_DISCONNECT] = {"disconnect"},
+    [DRBD_CONNECT] = {"connect"},  [DRBD_CONNECT_DISCARD] = {"connect", "--discard-my-data"},
+    [DRBD_OUTDATE] = {"outdate"},  [DRBD_RESUME_IO] = {"resume-io"},
 };
 
 const char *drbd_op_name(enum drbd_op op, char *buf, size_t len)
@@ -260,11 +256,13 @@ int drbd_ctl_start(struct drbd_ctl *c, int ep, uint64_t cookie, const char *res,
 		   size_t errlen)
 {
 	/* the resource name is an argument, never part of the script */
-	char *argv[] = {"sh", "-c", "exec drbdadm \"$@\"", "drbdadm", (char *)op_words[op][0], NULL, NULL, NULL};
+	char *argv[] = {"sh", "-c", "exec drbdadm \"$@\"", "drbdadm", (char *)op_words[op][0], NULL,
+			NULL, NULL};
 	char name[48];
 
 	if (subproc_running(&c->sp)) {
-		snprintf(err, errlen, "%s %s: still running", drbd_op_name(c->op, name, sizeof(name)), c->res);
+		snprintf(err, errlen, "%s %s: still running", drbd_op_name(c->op, name, sizeof(name)),
+			 c->res);
 		return -1;
 	}
 	if (strlen(res) >= sizeof(c->res)) {

@@ -41,12 +41,12 @@ struct drbd_status {
 	char conn[DRBD_NAME_MAX]; /* cs: Connected, WFConnection, SyncSource, StandAlone, ... */
 	enum drbd_role role, peer_role;
 	enum drbd_disk disk, peer_disk;
-	char protocol;	    /* 'A', 'B', 'C', or 0 */
-	uint64_t oos_kib;   /* out of sync, KiB */
-	int syncing;	    /* a resync is running (fields below valid) */
-	int sync_permille;  /* done, 0..1000 */
-	uint32_t finish_s;  /* estimated time left */
-	uint64_t speed_kib; /* KiB/s */
+	char protocol;	      /* 'A', 'B', 'C', or 0 */
+	uint64_t oos_kib;     /* out of sync, KiB */
+	int syncing;	      /* a resync is running (fields below valid) */
+	int sync_permille;    /* done, 0..1000 */
+	uint32_t finish_s;    /* estimated time left */
+	uint64_t speed_kib;   /* KiB/s */
 	uint64_t written_kib; /* written to the local disk since the module loaded (dw:) */
 };
 

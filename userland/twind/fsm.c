@@ -21,10 +21,10 @@
 #define MAX(a, b)	((a) > (b) ? (a) : (b))
 
 /* Internal actions, resolved in fsm_step and never returned. */
-#define FX_BEGIN 0x100 /* start a takeover: FA_PROBE if cfg.probe, else FA_CLAIM */
-#define FX_YIELD 0x200 /* set `yielded`: lose elections until the peer is Active or dead */
+#define FX_BEGIN   0x100 /* start a takeover: FA_PROBE if cfg.probe, else FA_CLAIM */
+#define FX_YIELD   0x200 /* set `yielded`: lose elections until the peer is Active or dead */
 #define FX_ISOLATE 0x400 /* set `isolated`: not serviceable until the peer or a witness answers */
-#define FA_MASK	 0xff
+#define FA_MASK	   0xff
 
 struct ctx {
 	const struct fsm *m;
@@ -448,7 +448,8 @@ static const struct guard g_always = {"-", g_always_fn};
 static const struct guard g_peer_claims = {"peer Active, Activating or holds IP", g_peer_claims_fn};
 static const struct guard g_can_win = {"can take over, wins election", g_can_win_fn};
 static const struct guard g_lost = {"otherwise (lost election or cannot take over)", g_lost_fn};
-static const struct guard g_alone_can = {"startup wait over, peer not alive, can serve alone", g_alone_can_fn};
+static const struct guard g_alone_can = {"startup wait over, peer not alive, can serve alone",
+					 g_alone_can_fn};
 static const struct guard g_alone_healthy = {"startup wait over, peer not alive, serviceable",
 					     g_alone_healthy_fn};
 static const struct guard g_alone = {"startup wait over, peer not alive", g_alone_fn};
@@ -460,7 +461,8 @@ static const struct guard g_dead_retry = {"peer not alive, can serve alone, retr
 static const struct guard g_standby_win = {"peer not claiming, can take over, retry due, wins election",
 					   g_standby_win_fn};
 static const struct guard g_dead_can = {"peer not alive, can serve alone", g_dead_can_fn};
-static const struct guard g_isolated = {"witness configured, peer not alive, no witness reached", g_isolated_fn};
+static const struct guard g_isolated = {"witness configured, peer not alive, no witness reached",
+					g_isolated_fn};
 static const struct guard g_back_dead_can = {"back, peer not alive, can serve alone", g_back_dead_can_fn};
 static const struct guard g_back_cannot = {"back (otherwise)", g_back_cannot_fn};
 static const struct guard g_sb_keep = {"peer not serving, or we keep", g_sb_keep_fn};
@@ -567,7 +569,8 @@ static const struct rule rules[] = {
 
     /* Inactive: health failed or isolated, never holds the IP; back when
      * both are over (health back, or the peer or a witness answers) */
-    {INACTIVE, BACK, &g_back_sb, NS_SPLIT_BRAIN, FA_ALARM | N, "<why>; split brain not repaired: waiting for the admin"},
+    {INACTIVE, BACK, &g_back_sb, NS_SPLIT_BRAIN, FA_ALARM | N,
+     "<why>; split brain not repaired: waiting for the admin"},
     {INACTIVE, BACK, &g_unsettled, NS_INITIALIZING, N, "<why> during start-up"},
     {INACTIVE, BACK, &g_alive_failback, NS_STANDBY, N, "<why>"},
     {INACTIVE, BACK, &g_alive, NS_IDLE, N, "<why>; auto-failback off: waiting for admin restore"},
@@ -793,9 +796,9 @@ static void action_names(char *out, size_t len, unsigned a)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-	    {FX_BEGIN, "probe/claim"},	{FA_PROBE, "probe"}, {FA_CLAIM, "claim"}, {FA_RELEASE, "release"},
-	    {FA_EPOCH_BUMP, "epoch+1"}, {FA_ALARM, "alarm"}, {FX_YIELD, "yield"}, {FX_ISOLATE, "isolate"},
-	    {FA_NOTIFY, "notify"},
+	    {FX_BEGIN, "probe/claim"}, {FA_PROBE, "probe"},	   {FA_CLAIM, "claim"},
+	    {FA_RELEASE, "release"},   {FA_EPOCH_BUMP, "epoch+1"}, {FA_ALARM, "alarm"},
+	    {FX_YIELD, "yield"},       {FX_ISOLATE, "isolate"},	   {FA_NOTIFY, "notify"},
 	};
 	size_t used = 0;
 

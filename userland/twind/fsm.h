@@ -60,9 +60,9 @@ struct fsm_config {
 	uint32_t startup_wait_ms;
 	int auto_failback;
 	int failover_enabled;
-	int probe;	     /* 0: skip ARP probe, go straight to claim */
-	int data_replicated; /* DRBD in use: dual-active becomes split brain for the admin */
-	int witness;	     /* a witness is configured: serving alone needs it reached */
+	int probe;		 /* 0: skip ARP probe, go straight to claim */
+	int data_replicated;	 /* DRBD in use: dual-active becomes split brain for the admin */
+	int witness;		 /* a witness is configured: serving alone needs it reached */
 	int split_brain_pending; /* a split brain was not repaired before the restart */
 };
 

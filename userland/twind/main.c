@@ -268,9 +268,11 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	if (sbc_open(d, T_SB, err, errlen) < 0)
 		return -1;
 	if (d->cfg.n_witness) {
-		if (witness_open(&d->witness, &d->cfg, 0, err, errlen) < 0 || add_fd(d, witness_fd(d->witness), T_WITNESS))
+		if (witness_open(&d->witness, &d->cfg, 0, err, errlen) < 0 ||
+		    add_fd(d, witness_fd(d->witness), T_WITNESS))
 			return -1;
-		log_info("witness: %zu address(es), timeout %u ms", d->cfg.n_witness, witness_timeout_ms(d->witness));
+		log_info("witness: %zu address(es), timeout %u ms", d->cfg.n_witness,
+			 witness_timeout_ms(d->witness));
 	}
 	struct in_addr addrs[CFG_MAX_VIPS];
 	for (size_t i = 0; i < d->cfg.n_vips; i++)

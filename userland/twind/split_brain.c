@@ -46,7 +46,8 @@ uint8_t sb_propose(const struct sb_side *a, const struct sb_side *b, char *text,
 	}
 	if (a->written_kib == 0 && b->written_kib == 0) {
 		keep = serving(a, b);
-		snprintf(text, len, "keep %s: neither node wrote since the split, nothing is lost", keep->name);
+		snprintf(text, len, "keep %s: neither node wrote since the split, nothing is lost",
+			 keep->name);
 		return keep->id;
 	}
 	if (a->written_kib != b->written_kib)
@@ -57,9 +58,11 @@ uint8_t sb_propose(const struct sb_side *a, const struct sb_side *b, char *text,
 	size_fmt_kib(keep->written_kib, wa, sizeof(wa));
 	size_fmt_kib(lose->written_kib, wb, sizeof(wb));
 	if (lose->written_kib == 0)
-		snprintf(text, len, "keep %s: it wrote %s since the split, %s wrote 0", keep->name, wa, lose->name);
+		snprintf(text, len, "keep %s: it wrote %s since the split, %s wrote 0", keep->name, wa,
+			 lose->name);
 	else
-		snprintf(text, len, "keep %s: it wrote %s since the split, %s wrote %s (%s's writes are lost)",
+		snprintf(text, len,
+			 "keep %s: it wrote %s since the split, %s wrote %s (%s's writes are lost)",
 			 keep->name, wa, lose->name, wb, lose->name);
 	return keep->id;
 }

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SB_UNKNOWN UINT64_MAX
-#define SB_GI_MAX  96
+#define SB_UNKNOWN  UINT64_MAX
+#define SB_GI_MAX   96
 #define SB_TEXT_MAX 192
 
 struct sb_side {

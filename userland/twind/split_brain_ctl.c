@@ -94,8 +94,8 @@ static int split(const struct twind *d)
 
 static int connected(const struct drbd_status *st)
 {
-	static const char *const up[] = {"Connected", "Sync", "Verify", "Paused", "StartingSync", "WFBitMap",
-					 "WFSync"};
+	static const char *const up[] = {"Connected",	 "Sync",     "Verify", "Paused",
+					 "StartingSync", "WFBitMap", "WFSync"};
 
 	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
 		if (!strncmp(st->conn, up[i], strlen(up[i])))
@@ -127,7 +127,8 @@ int sbc_open(struct twind *d, uint64_t epoll_tag, char *err, size_t errlen)
 		persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, &s->began_real_s, err, errlen);
 		if (persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".base", &v, err, errlen) == 0 && v)
 			s->base_kib = v - 1, s->base_known = 1;
-		persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".active", &s->last_active_s, err, errlen);
+		persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".active", &s->last_active_s, err,
+				 errlen);
 		err[0] = 0;
 	}
 	return 0;
@@ -279,8 +280,13 @@ static void gi_start(struct twind *d)
 {
 	struct sbc *s = d->sbc;
 	char path[CFG_PATH_MAX + 16];
-	char *argv[] = {"sh", "-c", "drbdadm get-gi \"$1\" >\"$2.tmp\" && mv \"$2.tmp\" \"$2\"", "sh",
-			d->cfg.drbd_resource, path, NULL};
+	char *argv[] = {"sh",
+			"-c",
+			"drbdadm get-gi \"$1\" >\"$2.tmp\" && mv \"$2.tmp\" \"$2\"",
+			"sh",
+			d->cfg.drbd_resource,
+			path,
+			NULL};
 
 	if (!replica_enabled(d) || subproc_running(&s->gi_sp))
 		return;
@@ -334,7 +340,8 @@ static int job_start(struct twind *d, enum job_role role, const char *by, char *
 		       -1;
 	if (role == ROLE_SURVIVOR && replica_enabled(d) &&
 	    (!d->drbd_st_ok || d->drbd_st.disk != DRBD_DISK_UPTODATE))
-		return snprintf(why, len, "the survivor's disk is not UpToDate (%s): it cannot be the survivor",
+		return snprintf(why, len,
+				"the survivor's disk is not UpToDate (%s): it cannot be the survivor",
 				d->drbd_st_ok ? drbd_disk_name(d->drbd_st.disk) : "no DRBD state"),
 		       -1;
 	memset(j, 0, sizeof(*j));
@@ -342,8 +349,8 @@ static int job_start(struct twind *d, enum job_role role, const char *by, char *
 	j->state = JOB_RUNNING;
 	j->started_ms = now_ms();
 	snprintf(j->msg, sizeof(j->msg), "%s", role == ROLE_VICTIM ? "yielding" : "reconnecting");
-	log_warn("split brain: %s is the %s (%s)", d->cfg.node_name, role == ROLE_VICTIM ? "victim" : "survivor",
-		 by);
+	log_warn("split brain: %s is the %s (%s)", d->cfg.node_name,
+		 role == ROLE_VICTIM ? "victim" : "survivor", by);
 	return 0;
 }
 
@@ -508,22 +515,26 @@ static void op_advance(struct twind *d)
 		return;
 	if (s->op == OP_SYNC) {
 		const struct drbd_status *st = &d->drbd_st;
-		if (replica_enabled(d) && !(d->drbd_st_ok && !strcmp(st->conn, "Connected") &&
-					    st->disk == DRBD_DISK_UPTODATE && st->peer_disk == DRBD_DISK_UPTODATE)) {
+		if (replica_enabled(d) &&
+		    !(d->drbd_st_ok && !strcmp(st->conn, "Connected") && st->disk == DRBD_DISK_UPTODATE &&
+		      st->peer_disk == DRBD_DISK_UPTODATE)) {
 			/* a resync takes as long as it takes; not connecting at all is a failure */
 			if (d->drbd_st_ok && connected(st))
 				s->sync_started_ms = s->sync_started_ms ? s->sync_started_ms : now_ms();
 			else if (now_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS)
-				op_fail(d, "DRBD did not reconnect after the discard (connection state stays not connected)");
+				op_fail(d, "DRBD did not reconnect after the discard (connection state stays "
+					   "not connected)");
 			return;
 		}
 		char took[32];
 		uint64_t t = now_ms();
-		snprintf(took, sizeof(took), "%llu.%01llu s", (unsigned long long)((t - s->sync_started_ms) / 1000),
+		snprintf(took, sizeof(took), "%llu.%01llu s",
+			 (unsigned long long)((t - s->sync_started_ms) / 1000),
 			 (unsigned long long)((t - s->sync_started_ms) % 1000 / 100));
 		s->op = OP_DONE;
 		snprintf(s->op_msg, sizeof(s->op_msg),
-			 "split brain repaired: %s survives and serves, %s's changes were discarded; resync took %s",
+			 "split brain repaired: %s survives and serves, %s's changes were discarded; resync "
+			 "took %s",
 			 s->survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d),
 			 s->survivor == d->cfg.node_id ? peer_name(d) : d->cfg.node_name, took);
 		log_info("%s", s->op_msg);
@@ -547,7 +558,8 @@ static void op_advance(struct twind *d)
 		} else {
 			s->op = OP_SYNC;
 			s->phase_started_ms = s->sync_started_ms = now_ms();
-			snprintf(s->op_msg, sizeof(s->op_msg), "resyncing %s from %s", local ? peer_name(d) : d->cfg.node_name,
+			snprintf(s->op_msg, sizeof(s->op_msg), "resyncing %s from %s",
+				 local ? peer_name(d) : d->cfg.node_name,
 				 local ? d->cfg.node_name : peer_name(d));
 			op_advance(d);
 		}
@@ -568,19 +580,23 @@ static int op_start(struct twind *d, uint8_t survivor, const char *by, int autom
 	if (s->op == OP_VICTIM || s->op == OP_SURVIVOR || s->op == OP_SYNC)
 		return snprintf(why, len, "a repair is already running (%s)", phase_names[s->op]), -1;
 	if (!split(d))
-		return snprintf(why, len, "no split brain to repair: this node is %s", node_state_name(d->fsm.state)),
+		return snprintf(why, len, "no split brain to repair: this node is %s",
+				node_state_name(d->fsm.state)),
 		       -1;
 	if (!d->peer.alive)
-		return snprintf(why, len,
-				"the nodes cannot talk (the peer is silent on every path): a repair needs both. "
-				"If the peer cannot come back: twinctl cluster dissolve on each node, then "
-				"twinctl cluster create from the survivor"),
+		return snprintf(
+			   why, len,
+			   "the nodes cannot talk (the peer is silent on every path): a repair needs both. "
+			   "If the peer cannot come back: twinctl cluster dissolve on each node, then "
+			   "twinctl cluster create from the survivor"),
 		       -1;
 	if (replica_enabled(d)) {
 		int disk = survivor == d->cfg.node_id ? (d->drbd_st_ok ? (int)d->drbd_st.disk : -1)
 						      : (int)d->peer.last.drbd_disk;
 		if (disk != DRBD_DISK_UPTODATE)
-			return snprintf(why, len, "the survivor's disk is not UpToDate (%s): it would not hold the newest data",
+			return snprintf(why, len,
+					"the survivor's disk is not UpToDate (%s): it would not hold the "
+					"newest data",
 					disk < 0 ? "no DRBD state" : drbd_disk_name((enum drbd_disk)disk)),
 			       -1;
 	}
@@ -588,8 +604,8 @@ static int op_start(struct twind *d, uint8_t survivor, const char *by, int autom
 	s->automatic = automatic;
 	snprintf(s->by, sizeof(s->by), "%s", by);
 	s->op_started_ms = now_ms();
-	log_warn("split brain repair: survivor %s, %s", survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d),
-		 by);
+	log_warn("split brain repair: survivor %s, %s",
+		 survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d), by);
 	cluster_event(d, "split_brain", "repair started: survivor %s, victim %s (%s)",
 		      survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d),
 		      survivor == d->cfg.node_id ? peer_name(d) : d->cfg.node_name, by);
@@ -606,14 +622,16 @@ static void auto_repair(struct twind *d)
 	char why[256];
 
 	if (d->cfg.split_brain_auto != CFG_SB_AUTO_DISCARD_ZERO || s->op != OP_NONE || !s->peer.known ||
-	    d->fsm.state != NS_SPLIT_BRAIN || d->cfg.node_id > d->cfg.peer_id || d->peer.last.state != NS_SPLIT_BRAIN)
+	    d->fsm.state != NS_SPLIT_BRAIN || d->cfg.node_id > d->cfg.peer_id ||
+	    d->peer.last.state != NS_SPLIT_BRAIN)
 		return;
 	own_side(d, &me);
 	uint8_t victim = sb_auto_victim(&me, &s->peer);
 	if (!victim)
 		return;
 	uint8_t survivor = victim == me.id ? s->peer.id : me.id;
-	if (op_start(d, survivor, "automatic: split_brain_auto discard-zero-changes", 1, why, sizeof(why)) < 0)
+	if (op_start(d, survivor, "automatic: split_brain_auto discard-zero-changes", 1, why, sizeof(why)) <
+	    0)
 		log_warn("split brain: automatic repair not started: %s", why);
 }
 
@@ -671,12 +689,13 @@ void sbc_after_step(struct twind *d, enum node_state from, enum node_state to, c
 			s->began_real_s = now_s();
 		struct sb_side me;
 		own_side(d, &me);
-		if (persist_write_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".base", s->base_known ? s->base_kib + 1 : 0,
-				      err, sizeof(err)) < 0 ||
+		if (persist_write_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".base",
+				      s->base_known ? s->base_kib + 1 : 0, err, sizeof(err)) < 0 ||
 		    persist_write_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".active", me.last_active_s, err,
 				      sizeof(err)) < 0 ||
 		    /* last: its presence says "pending" */
-		    persist_write_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, s->began_real_s, err, sizeof(err)) < 0)
+		    persist_write_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, s->began_real_s, err, sizeof(err)) <
+			0)
 			log_err("%s", err);
 		log_warn("SPLIT BRAIN on %s: %s", d->cfg.node_name, reason);
 		cluster_event(d, "split_brain", "detected on %s: %s", d->cfg.node_name, reason);
@@ -782,9 +801,10 @@ int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		snprintf(by, sizeof(by), "by admin on %s%s%s", d->cfg.node_name, argc == 4 ? ", " : "",
 			 argc == 4 ? argv[3] : "");
 		if (node_by_name(d, argv[2], &id) < 0)
-			ctl_resp_err(r, "no node '%s' in this pair (this node: %s, id %u; peer: %s, id %u)%s", argv[2],
-				     d->cfg.node_name, d->cfg.node_id, peer_name(d), d->cfg.peer_id,
-				     s->peer.known ? "" : "; the peer's name is not known yet: name it by its id");
+			ctl_resp_err(r, "no node '%s' in this pair (this node: %s, id %u; peer: %s, id %u)%s",
+				     argv[2], d->cfg.node_name, d->cfg.node_id, peer_name(d), d->cfg.peer_id,
+				     s->peer.known ? ""
+						   : "; the peer's name is not known yet: name it by its id");
 		else if (op_start(d, id, by, 0, why, sizeof(why)) < 0)
 			ctl_resp_err(r, "repair refused: %s", why);
 		else
@@ -812,7 +832,8 @@ int sbc_peer_request(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		ctl_resp_kv(r, "job.message", "%s", s->job.msg);
 		return 1;
 	}
-	if (!strcmp(argv[0], "sb-run") && argc == 3 && (!strcmp(argv[1], "victim") || !strcmp(argv[1], "survivor"))) {
+	if (!strcmp(argv[0], "sb-run") && argc == 3 &&
+	    (!strcmp(argv[1], "victim") || !strcmp(argv[1], "survivor"))) {
 		enum job_role role = !strcmp(argv[1], "victim") ? ROLE_VICTIM : ROLE_SURVIVOR;
 		if (job_start(d, role, argv[2], why, sizeof(why)) < 0) {
 			ctl_resp_err(r, "%s", why);
