@@ -1285,16 +1285,24 @@ static int n_active(const struct node n[2])
 	return (n[0].up && n[0].m.state == NS_ACTIVE) + (n[1].up && n[1].m.state == NS_ACTIVE);
 }
 
+/* a (id 1, priority 150) and b (id 2, priority 100) */
+static void pair_configs(struct fsm_config *ca, struct fsm_config *cb)
+{
+	*ca = cfg_default();
+	*cb = cfg_default();
+	ca->priority = 150;
+	cb->node_id = 2;
+	cb->peer_id = 1;
+}
+
 static void scenario(int auto_failback, int a_first)
 {
-	struct fsm_config ca = cfg_default(), cb = cfg_default();
+	struct fsm_config ca, cb;
 	struct node n[2];
 	uint64_t now = T0;
 
-	ca.priority = 150;
+	pair_configs(&ca, &cb);
 	ca.auto_failback = cb.auto_failback = auto_failback;
-	cb.node_id = 2;
-	cb.peer_id = 1;
 	sim_fail = 0;
 
 	/* both start together: the higher priority wins */
@@ -1351,14 +1359,12 @@ static void scenario(int auto_failback, int a_first)
  * rule leaves one (no DRBD) or raises split brain (DRBD). */
 static void scenario_partition(int replicated)
 {
-	struct fsm_config ca = cfg_default(), cb = cfg_default();
+	struct fsm_config ca, cb;
 	struct node n[2];
 	uint64_t now = T0;
 
-	ca.priority = 150;
+	pair_configs(&ca, &cb);
 	ca.data_replicated = cb.data_replicated = replicated;
-	cb.node_id = 2;
-	cb.peer_id = 1;
 	boot(&n[0], &ca, 0, now);
 	boot(&n[1], &cb, 0, now);
 	sim_run(n, &now, 2000, 1);
@@ -1395,14 +1401,12 @@ static void scenario_partition(int replicated)
  * coordinated handover each way at most, never both Active, no flapping. */
 static void scenario_degraded(int auto_failback)
 {
-	struct fsm_config ca = cfg_default(), cb = cfg_default();
+	struct fsm_config ca, cb;
 	struct node n[2];
 	uint64_t now = T0;
 
-	ca.priority = 150;
+	pair_configs(&ca, &cb);
 	ca.auto_failback = cb.auto_failback = auto_failback;
-	cb.node_id = 2;
-	cb.peer_id = 1;
 	sim_fail = 0;
 	boot(&n[0], &ca, 0, now);
 	boot(&n[1], &cb, 0, now);
