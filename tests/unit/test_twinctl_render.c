@@ -165,8 +165,43 @@ static void test_hostile_values(void)
 	free(s);
 }
 
+/* a split brain: both sides side by side, the proposal; DRBD's line */
+static void test_split_brain(void)
+{
+	static const char sb[] =
+	    "ok\nnode.name=a\nnode.id=1\nnode.state=SplitBrain\n"
+	    "drbd.summary=0:r0 StandAlone Primary/Unknown UpToDate/DUnknown C oos 12288 KiB\n"
+	    "sb.active=true\nsb.began=1795306203\n"
+	    "sb.self.name=a\nsb.self.last_active=0\nsb.self.epoch=1\nsb.self.disk=UpToDate\n"
+	    "sb.self.written_kib=12288\nsb.self.out_of_sync_kib=12288\nsb.self.holds_vip=true\n"
+	    "sb.self.gi=1A1A\nsb.peer.name=b\nsb.peer.epoch=2\nsb.peer.disk=UpToDate\n"
+	    "sb.peer.written_kib=0\nsb.peer.holds_vip=false\n"
+	    "sb.proposal=keep a: it wrote 12 MiB since the split, b wrote 0\n";
+	char *got = render(sb);
+
+	CHECK(got != NULL);
+	if (!got)
+		return;
+	CHECK_CONTAINS(got, "  DRBD: 0:r0 StandAlone Primary/Unknown UpToDate/DUnknown C oos 12288 KiB\n");
+	CHECK_CONTAINS(got, "SPLIT BRAIN since 2026-11-22 00:10:03");
+	CHECK_CONTAINS(got, "a (this node)");
+	CHECK_CONTAINS(got, "b (peer)");
+	CHECK_CONTAINS(got, "written since   12 MiB");
+	CHECK_CONTAINS(got, "last Active     never");
+	CHECK_CONTAINS(got, "PROPOSAL: keep a: it wrote 12 MiB since the split, b wrote 0\n");
+	free(got);
+	/* no split brain, no witness: the warning; with a witness: its line */
+	got = render("ok\nnode.name=a\nsb.protection=no witness: a partition can cause split brain\n");
+	CHECK(got && strstr(got, "SPLIT-BRAIN PROTECTION: no witness") && !strstr(got, "SPLIT BRAIN since"));
+	free(got);
+	got = render("ok\nnode.name=a\nwitness.summary=witness 10.0.0.254 reached\nwitness.reached=false\n");
+	CHECK(got && strstr(got, "Witness: UNREACHED: witness 10.0.0.254"));
+	free(got);
+}
+
 TEST_MAIN("twinctl_render", {
 	setenv("TZ", "UTC", 1);
+	test_split_brain();
 	test_full();
 	test_bad_day();
 	test_sparse();

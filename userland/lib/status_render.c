@@ -484,6 +484,8 @@ char *status_render(const struct ctl_reply *raw)
 	}
 	skew_and_vips(f, rep);
 	xdp(f, rep);
+	if (ctl_get(rep, "drbd.summary")) /* like drbd-overview */
+		fprintf(f, "  DRBD: %s\n", ctl_get(rep, "drbd.summary"));
 	split_brain(f, rep);
 	alarms(f, rep);
 	int bad = ferror(f);

@@ -661,6 +661,11 @@ void sbc_tick(struct twind *d)
 			s->began_real_s = now_s();
 		s->peer_was_alive = d->peer.alive;
 	}
+	/* the peer's side (its name, for status) once after it appears */
+	if (!split(d) && s->op == OP_NONE && d->peer.alive && !s->peer.known && t >= s->peer_next_ms) {
+		s->peer_next_ms = t + 5 * PEER_INFO_MS;
+		ask_peer(d);
+	}
 	if (split(d) || s->op != OP_NONE) {
 		int busy = s->op == OP_VICTIM || s->op == OP_SURVIVOR || s->op == OP_SYNC;
 		if (t >= s->peer_next_ms) {
@@ -845,6 +850,12 @@ int sbc_peer_request(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		return 1;
 	}
 	return 0;
+}
+
+const char *sbc_peer_name(const struct twind *d)
+{
+	const struct sbc *s = d->sbc;
+	return s && s->peer.known && s->peer.name[0] ? s->peer.name : NULL;
 }
 
 void sbc_status(struct twind *d, struct ctl_resp *r)

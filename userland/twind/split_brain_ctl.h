@@ -38,6 +38,9 @@ int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r);
 /* Requests from the peer over the cluster channel ("sb-info", "sb-run");
  * 1 if handled. */
 int sbc_peer_request(struct twind *d, int argc, char **argv, struct ctl_resp *r);
+/* The peer's node name, as it told us over the cluster channel; NULL
+ * while unknown. */
+const char *sbc_peer_name(const struct twind *d);
 /* sb.* and repair.* status keys */
 void sbc_status(struct twind *d, struct ctl_resp *r);
 

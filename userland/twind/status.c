@@ -115,6 +115,8 @@ static void status_peer(struct twind *d, struct ctl_resp *r)
 	const struct peer *p = &d->peer;
 
 	ctl_resp_kv(r, "peer.id", "%u", d->cfg.peer_id);
+	if (sbc_peer_name(d))
+		ctl_resp_kv(r, "peer.name", "%s", sbc_peer_name(d));
 	ctl_resp_kv(r, "peer.endpoint", "%s", inet_ntoa(d->cfg.peer_address));
 	ctl_resp_kv(r, "peer.alive", "%s", tf(p->alive));
 	if (!p->ever_seen) {
