@@ -138,6 +138,18 @@ else
 	nok "4 takeover (VM $active '$(state $active)' $(drbd $active); VM $standby '$(state $standby)' $(drbd $standby))"
 fi
 
+# ---- 6: split brain with real DRBD (tests/system/split_brain.sh) ----
+# the Active is cut off, the other takes over; survivor: the node that took
+# over (the failover IP moves once), then the other way with the keeper
+if . "$TOP/tests/system/split_brain.sh" && type sb_round >/dev/null 2>&1; then
+	sb_round $active $standby
+	sb_round $standby $standby
+	active=$standby standby=$((3 - standby))
+else
+	nok "6 split brain: tests/system/split_brain.sh did not load"
+fi
+[ -n "${SYS_SKIP_UPDATES:-}" ] && { echo "system: $PASS passed, $FAIL failed"; [ $FAIL = 0 ]; exit; }
+
 # ---- 5: update bundles (on the standby: update it, reboot it, then the other) ----
 # slot_state N: "running slot X, A=.., B=.., version V"
 slot_state() {

@@ -1,0 +1,87 @@
+# System test 6 (sourced by run.sh after test 4, on the paired VMs): split
+# brain with real DRBD 8.4. Both links of the Active are cut while it runs
+# (its LAN tap leaves the bridge, its heartbeat NIC goes down in the qemu
+# monitor: the guest's eth0 keeps its carrier), no witness: the other node
+# takes over; both write; the links return: both SplitBrain, one node on
+# the failover IP; the repair keeps the survivor's records on both nodes and
+# drops the victim's. Leaves the pair Active/Standby, in sync.
+
+# mon N CMD: a qemu monitor command on VM N
+mon() {
+	python3 - "$SYS_DIR/$(echo "$1" | tr 12 ab).mon" "$2" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+try:
+    s.recv(4096)  # banner
+except OSError:
+    pass
+s.sendall((sys.argv[2] + "\n").encode())
+time.sleep(0.3)
+EOF
+}
+cut_links() { ns ip link set "tap-$(echo "$1" | tr 12 ab)" nomaster; mon "$1" "set_link hb off"; }
+heal_links() { ns ip link set "tap-$(echo "$1" | tr 12 ab)" master br-lan; mon "$1" "set_link hb on"; }
+# sb_write N FIRST COUNT SALT / sb_check N FIRST COUNT SALT: records salted per node
+sb_write() {
+	vm_run "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none || break; i=\$((i+1)); done; echo ACKED \$((i-$2))" 120 | sed -n 's/^ACKED //p' | tr -d '\n'
+}
+sb_check() {
+	vm_run "$1" "n=0; i=$2; while [ \$i -lt $(($2 + $3)) ]; do l=\$(dd if=/dev/drbd0 bs=4096 skip=\$i count=1 iflag=direct status=none | head -n1); [ \"\$l\" = \"twin-record \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64)\" ] && n=\$((n+1)); i=\$((i+1)); done; echo GOOD \$n" 120 | sed -n 's/^GOOD //p' | tr -d '\n'
+}
+name_of() { echo "twin-$(echo "$1" | tr 12 ab)"; }
+
+# sb_round KEEPER_VM SURVIVOR_VM: one split brain, repaired with that survivor
+sb_round() {
+	local k=$1 o=$((3 - $1)) surv=$2 vict=$((3 - $2)) tc th t_sb tr out ok6=1 why=""
+	tc=$(now)
+	cut_links $k
+	if ! poll $o "twinctl status | grep -Eq '^\* .*Active'" 90; then
+		ok6=0 why="VM $o did not take over ($(state $o))"
+	fi
+	note "6 links of VM $k cut: VM $o Active $(since "$tc") s later; VM $k $(state $k)"
+	poll $o "grep -q 'ro:Primary' /proc/drbd" 30
+	local wk wo
+	wk=$(sb_write $k 300 8 $k)
+	wo=$(sb_write $o 300 8 $o)
+	note "6 both wrote blocks 300..307 during the split: VM $k ${wk:-0}, VM $o ${wo:-0}"
+	th=$(now)
+	heal_links $k
+	if poll $k "twinctl status --raw | grep -q '^node.state=SplitBrain'" 60 &&
+		poll $o "twinctl status --raw | grep -q '^node.state=SplitBrain'" 30; then
+		t_sb=$(since "$th")
+	else
+		ok6=0 why="${why:+$why; }no SplitBrain after the heal (VM $k $(state $k), VM $o $(state $o))"
+	fi
+	local vk=0 vo=0
+	has_vip $k && vk=1
+	has_vip $o && vo=1
+	note "6 SplitBrain on both ${t_sb:-?} s after the links returned (polled over the serial console); failover IP: VM $k $vk, VM $o $vo"
+	[ $((vk + vo)) = 1 ] || { ok6=0 why="${why:+$why; }failover IP on $((vk + vo)) nodes"; }
+	vm_run $k "twinctl split-brain" 20 | sed -n '/SPLIT BRAIN/,/PROPOSAL/p' | sed 's/^/# /'
+	tr=$(now)
+	out=$(vm_run $k "twinctl split-brain repair --survivor $(name_of $surv) --yes 2>&1 | tail -3" 300)
+	note "6 repair (survivor $(name_of $surv), run on VM $k) in $(since "$tr") s: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
+	grep -q "split brain repaired" <<<"$out" || { ok6=0 why="${why:+$why; }repair: $out"; }
+	poll $surv "twinctl status | grep -Eq '^\* .*Active'" 60 || { ok6=0 why="${why:+$why; }survivor not Active"; }
+	poll $vict "grep -q 'cs:Connected.*ds:UpToDate/UpToDate' /proc/drbd" 120 ||
+		{ ok6=0 why="${why:+$why; }no resync ($(drbd $vict))"; }
+	local gs gv
+	gs=$(sb_check $surv 300 8 $surv)
+	# the victim's copy: read it there as Primary (handover), then hand back
+	vm_run $vict "twinctl takeover 2>&1" 60 >/dev/null
+	poll $vict "grep -q 'ro:Primary' /proc/drbd" 60
+	gv=$(sb_check $vict 300 8 $surv)
+	local lost
+	lost=$(sb_check $vict 300 8 $vict)
+	vm_run $surv "twinctl takeover 2>&1" 60 >/dev/null
+	poll $surv "grep -q 'ro:Primary' /proc/drbd" 60
+	note "6 survivor's records: ${gs:-0}/8 on VM $surv, ${gv:-0}/8 on VM $vict; victim's divergent records left: ${lost:-?}/8"
+	[ "${gs:-0}" = 8 ] && [ "${gv:-0}" = 8 ] && [ "${lost:-1}" = 0 ] || ok6=0
+	if [ $ok6 = 1 ] && [ "$(state $surv)" = Active ] && has_vip $surv && ! has_vip $vict; then
+		ok "6 split brain (cut VM $k, survivor VM $surv): SplitBrain on both ${t_sb} s after the heal, one node on the IP, repaired, survivor's records on both, victim's gone"
+	else
+		nok "6 split brain (cut VM $k, survivor VM $surv): ${why:-records $gs/$gv, victim records left $lost}"
+	fi
+}
