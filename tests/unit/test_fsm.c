@@ -607,10 +607,22 @@ static void test_active_dual(void)
 	CHECK_EQ(r.actions, (unsigned)(FA_RELEASE | FA_ALARM | FA_NOTIFY));
 	CHECK_CONTAINS(r.reason, "drops the IP (peer served without interruption: epoch 6 > 5)");
 	CHECK_EQ(m.holds_vip, 0);
-	/* a SplitBrain peer without the IP is not dual active */
+	/* a peer that went SplitBrain on its own (it heard us first, or DRBD
+	 * told it): we keep the IP and go SplitBrain too, once */
 	to_active(&m, &c);
 	r = beat(&m, 7000, NS_SPLIT_BRAIN, 100, PF, 8);
-	CHECK_EQ(r.rule, -1);
+	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
+	CHECK_EQ(r.actions, (unsigned)(FA_CLAIM | FA_ALARM | FA_NOTIFY));
+	CHECK_STR(
+	    r.reason,
+	    "split brain: found by the peer, this node keeps the IP (peer SplitBrain, this node serves)");
+	CHECK_EQ(m.holds_vip, 1);
+	/* ...not without DRBD (nothing can have diverged) */
+	c.data_replicated = 0;
+	to_active(&m, &c);
+	CHECK_EQ(beat(&m, 7000, NS_SPLIT_BRAIN, 100, PF, 8).rule, -1);
+	CHECK_EQ(m.state, NS_ACTIVE);
+	c.data_replicated = 1;
 }
 
 static void test_active_other(void)
@@ -964,6 +976,17 @@ static void test_drbd_split_brain(void)
 	r = step(&m, FE_HEALTH_OK, 2300);
 	CHECK_EQ(r.to, NS_SPLIT_BRAIN);
 	CHECK_STR(r.reason, "health back; split brain not repaired: waiting for the admin");
+	/* chosen while Inactive: over, health back goes on normally */
+	r = step(&m, FE_HEALTH_FAIL, 2310);
+	CHECK_EQ(r.to, NS_INACTIVE);
+	fsm_split_brain_resolved(&m);
+	CHECK_EQ(m.sb_pending, 0);
+	r = step(&m, FE_HEALTH_OK, 2320);
+	CHECK(r.to != NS_SPLIT_BRAIN);
+	m.sb_pending = 1; /* back for the rest of the test */
+	m.state = NS_SPLIT_BRAIN;
+	fsm_split_brain_resolved(&m); /* no effect in SplitBrain */
+	CHECK_EQ(m.sb_pending, 1);
 	/* the admin's choice ends it */
 	r = step(&m, FE_ADMIN_YIELD, 2400);
 	CHECK_EQ(r.to, NS_STANDBY);

@@ -400,6 +400,17 @@ static int g_split_drop_fn(struct ctx *c)
 	return dual_active_new(c) && c->m->cfg.data_replicated && !keeper(c);
 }
 
+/* With DRBD the peer went SplitBrain on its own (it heard us Active first,
+ * or DRBD told it): this node serves, so it keeps the IP and waits too. */
+static int g_peer_split_new_fn(struct ctx *c)
+{
+	if (!c->m->cfg.data_replicated || c->m->peer_state != NS_SPLIT_BRAIN ||
+	    (c->prev_alive && c->prev_state == NS_SPLIT_BRAIN))
+		return 0;
+	why(c, "peer SplitBrain, this node serves");
+	return 1;
+}
+
 static int g_failback_fn(struct ctx *c)
 {
 	const struct fsm *m = c->m;
@@ -475,6 +486,7 @@ static const struct guard g_dual_keep = {"peer newly Active/holds IP, no DRBD, w
 static const struct guard g_dual_yield = {"peer newly Active/holds IP, no DRBD, peer keeps", g_dual_yield_fn};
 static const struct guard g_split_keep = {"peer newly Active/holds IP, DRBD, we keep", g_split_keep_fn};
 static const struct guard g_split_drop = {"peer newly Active/holds IP, DRBD, peer keeps", g_split_drop_fn};
+static const struct guard g_peer_split_new = {"DRBD, peer newly SplitBrain", g_peer_split_new_fn};
 static const struct guard g_failback = {"auto_failback, peer Standby+healthy+enabled, peer outranks",
 					g_failback_fn};
 static const struct guard g_degraded = {"degraded, peer Standby+healthy+enabled, not degraded",
@@ -544,6 +556,8 @@ static const struct rule rules[] = {
      "split brain: both Active, this node keeps the IP (<why>)"},
     {ACTIVE, BEATS, &g_split_drop, NS_SPLIT_BRAIN, FA_RELEASE | FA_ALARM | N,
      "split brain: both Active, this node drops the IP (<why>)"},
+    {ACTIVE, BEATS, &g_peer_split_new, NS_SPLIT_BRAIN, FA_CLAIM | FA_ALARM | N,
+     "split brain: found by the peer, this node keeps the IP (<why>)"},
     {ACTIVE, BEATS, &g_failback, NS_STANDBY, FA_RELEASE | N, "auto-failback to the preferred peer (<why>)"},
     {ACTIVE, BEATS, &g_degraded, NS_STANDBY, FA_RELEASE | N,
      "degraded (monitored interface down): handing over to the healthy peer"},
@@ -752,6 +766,12 @@ struct fsm_result fsm_step(struct fsm *m, const struct fsm_event *ev)
 	if (m->state == NS_ACTIVE)
 		m->last_active_ms = ev->now_ms;
 	return r;
+}
+
+void fsm_split_brain_resolved(struct fsm *m)
+{
+	if (m->state != NS_SPLIT_BRAIN)
+		m->sb_pending = 0;
 }
 
 int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch, uint8_t peer_id)

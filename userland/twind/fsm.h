@@ -92,7 +92,7 @@ struct fsm {
 	uint64_t last_attempt_ms; /* last entry into Activating, 0 = never: rate-limits re-tries */
 	int holds_vip;		  /* a claim was ordered and not released since */
 	int settled;		  /* left Initializing for a state other than Inactive */
-	int witness_reached;	  /* a witness answered within the witness timeout */
+	int witness_reached;	  /* a fact like healthy: the daemon sets it before WITNESS_ and PEER_DEAD */
 	int isolated;		  /* stepped down: peer and every witness silent */
 	int sb_pending;		  /* split brain not repaired: kept through Inactive and restarts */
 };
@@ -121,6 +121,10 @@ const char *fsm_event_name(enum fsm_event_type t);
  * that took over during the split has the higher one), then the lower node
  * id. The IP then moves at most once. */
 int fsm_split_brain_keeper(uint64_t my_epoch, uint8_t my_id, uint64_t peer_epoch, uint8_t peer_id);
+
+/* The admin chose while this node was Inactive (not SplitBrain): the
+ * pending split brain is over. */
+void fsm_split_brain_resolved(struct fsm *m);
 
 /* Local health and isolation together: may this node serve at all? */
 int fsm_serviceable(const struct fsm *m);

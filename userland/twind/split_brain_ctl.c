@@ -75,6 +75,7 @@ struct sbc {
 	char op_msg[384];
 	uint64_t op_started_ms, phase_started_ms, sync_started_ms;
 	int op_asking; /* sb-run in flight */
+	int advancing; /* inside job_advance */
 };
 
 static uint64_t now_ms(void)
@@ -371,7 +372,23 @@ static void job_run_drbd(struct twind *d, enum drbd_op op)
 static const enum drbd_op victim_ops[] = {DRBD_DEMOTE, DRBD_DISCONNECT, DRBD_CONNECT_DISCARD};
 #define N_VICTIM_OPS (sizeof(victim_ops) / sizeof(victim_ops[0]))
 
+static void job_step(struct twind *d);
+static void clear_pending(struct twind *d, const char *reason);
+
+/* The steps change the state machine's state, whose steps come back here
+ * (sbc_after_step): one level only. */
 static void job_advance(struct twind *d)
+{
+	struct sbc *s = d->sbc;
+
+	if (s->advancing)
+		return;
+	s->advancing = 1;
+	job_step(d);
+	s->advancing = 0;
+}
+
+static void job_step(struct twind *d)
 {
 	struct sbc *s = d->sbc;
 	struct sb_job *j = &s->job;
@@ -384,9 +401,14 @@ static void job_advance(struct twind *d)
 	}
 	if (j->role == ROLE_VICTIM) {
 		if (j->step == 0) {
-			if (d->fsm.state == NS_SPLIT_BRAIN)
-				act_event(d, FE_ADMIN_YIELD); /* IP off, then the demote starts */
 			j->step = 1;
+			if (d->fsm.state == NS_SPLIT_BRAIN) {
+				act_event(d, FE_ADMIN_YIELD); /* IP off, then the demote starts */
+			} else if (d->fsm.sb_pending) {
+				/* Inactive meanwhile (health): the admin's choice still ends it */
+				fsm_split_brain_resolved(&d->fsm);
+				clear_pending(d, "repair: this node yields");
+			}
 		}
 		if (!replica_enabled(d)) {
 			j->step = 1 + (int)N_VICTIM_OPS;
@@ -682,6 +704,21 @@ void sbc_tick(struct twind *d)
 	auto_repair(d);
 }
 
+static void clear_pending(struct twind *d, const char *reason)
+{
+	static const char *const files[] = {SPLIT_BRAIN_FILE, SPLIT_BRAIN_FILE ".base",
+					    SPLIT_BRAIN_FILE ".active"};
+
+	for (size_t i = 0; i < 3; i++) {
+		char path[CFG_PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, files[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_err("%s: %s", path, strerror(errno));
+	}
+	d->sbc->last_active_s = 0;
+	cluster_event(d, "split_brain", "ended on %s: %s", d->cfg.node_name, reason);
+}
+
 void sbc_after_step(struct twind *d, enum node_state from, enum node_state to, const char *reason)
 {
 	struct sbc *s = d->sbc;
@@ -712,16 +749,7 @@ void sbc_after_step(struct twind *d, enum node_state from, enum node_state to, c
 		if (s->op == OP_DONE || s->op == OP_FAILED)
 			s->op = OP_NONE;
 	} else if (!d->fsm.sb_pending && from == NS_SPLIT_BRAIN) {
-		static const char *const files[] = {SPLIT_BRAIN_FILE, SPLIT_BRAIN_FILE ".base",
-						    SPLIT_BRAIN_FILE ".active"};
-		for (size_t i = 0; i < 3; i++) {
-			char path[CFG_PATH_MAX + 32];
-			snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, files[i]);
-			if (unlink(path) < 0 && errno != ENOENT)
-				log_err("%s: %s", path, strerror(errno));
-		}
-		s->last_active_s = 0;
-		cluster_event(d, "split_brain", "ended on %s: %s", d->cfg.node_name, reason);
+		clear_pending(d, reason);
 	}
 	job_advance(d);
 }
