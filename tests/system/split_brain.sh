@@ -27,10 +27,14 @@ heal_links() { ns ip link set "tap-$(echo "$1" | tr 12 ab)" master br-lan; mon "
 sb_write() {
 	vm_run "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none || break; i=\$((i+1)); done; echo ACKED \$((i-$2))" 120 | sed -n 's/^ACKED //p' | tr -d '\n'
 }
+# sb_check N FIRST COUNT SALT [DEV]: on the Primary /dev/drbd0; on a Secondary
+# the backing disk (internal metadata: the data starts at its first block)
 sb_check() {
-	vm_run "$1" "n=0; i=$2; while [ \$i -lt $(($2 + $3)) ]; do l=\$(dd if=/dev/drbd0 bs=4096 skip=\$i count=1 iflag=direct status=none | head -n1); [ \"\$l\" = \"twin-record \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64)\" ] && n=\$((n+1)); i=\$((i+1)); done; echo GOOD \$n" 120 | sed -n 's/^GOOD //p' | tr -d '\n'
+	vm_run "$1" "n=0; i=$2; while [ \$i -lt $(($2 + $3)) ]; do l=\$(dd if=${5:-/dev/drbd0} bs=4096 skip=\$i count=1 iflag=direct status=none | head -n1); [ \"\$l\" = \"twin-record \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64)\" ] && n=\$((n+1)); i=\$((i+1)); done; echo GOOD \$n" 120 | sed -n 's/^GOOD //p' | tr -d '\n'
 }
 name_of() { echo "twin-$(echo "$1" | tr 12 ab)"; }
+mac_of() { echo "52:54:00:74:77:${1}0"; } # vm_start's LAN MAC
+client_mac() { ns ip neigh show 192.168.1.10 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'; }
 
 # sb_round KEEPER_VM SURVIVOR_VM: one split brain, repaired with that survivor
 sb_round() {
@@ -42,6 +46,10 @@ sb_round() {
 	fi
 	note "6 links of VM $k cut: VM $o Active $(since "$tc") s later; VM $k $(state $k)"
 	poll $o "grep -q 'ro:Primary' /proc/drbd" 30
+	# the client talks to the node that took over (the cut one cannot answer)
+	ns ping -c 2 -W 1 192.168.1.10 >/dev/null 2>&1
+	local mac_split
+	mac_split=$(client_mac)
 	local wk wo
 	wk=$(sb_write $k 300 8 $k)
 	wo=$(sb_write $o 300 8 $o)
@@ -59,6 +67,14 @@ sb_round() {
 	has_vip $o && vo=1
 	note "6 SplitBrain on both ${t_sb:-?} s after the links returned (polled over the serial console); failover IP: VM $k $vk, VM $o $vo"
 	[ $((vk + vo)) = 1 ] || { ok6=0 why="${why:+$why; }failover IP on $((vk + vo)) nodes"; }
+	# no client left on the wrong MAC: the keeper's gratuitous ARP burst moved it
+	local keeper=$k mac_now
+	[ $vo = 1 ] && keeper=$o
+	sleep 0.5
+	ns ping -c 2 -W 1 192.168.1.10 >/dev/null 2>&1 || { ok6=0 why="${why:+$why; }client unanswered after detection"; }
+	mac_now=$(client_mac)
+	note "6 client's ARP entry for the failover IP: ${mac_split:-none} during the split, ${mac_now:-none} after detection (keeper VM $keeper $(mac_of $keeper))"
+	[ "$mac_now" = "$(mac_of $keeper)" ] || { ok6=0 why="${why:+$why; }client on $mac_now, keeper is $(mac_of $keeper)"; }
 	vm_run $k "twinctl split-brain" 20 | sed -n '/SPLIT BRAIN/,/PROPOSAL/p' | sed 's/^/# /'
 	tr=$(now)
 	out=$(vm_run $k "twinctl split-brain repair --survivor $(name_of $surv) --yes 2>&1 | tail -3" 300)
@@ -67,20 +83,15 @@ sb_round() {
 	poll $surv "twinctl status | grep -Eq '^\* .*Active'" 60 || { ok6=0 why="${why:+$why; }survivor not Active"; }
 	poll $vict "grep -q 'cs:Connected.*ds:UpToDate/UpToDate' /proc/drbd" 120 ||
 		{ ok6=0 why="${why:+$why; }no resync ($(drbd $vict))"; }
-	local gs gv
+	local gs gv lost
 	gs=$(sb_check $surv 300 8 $surv)
-	# the victim's copy: read it there as Primary (handover), then hand back
-	vm_run $vict "twinctl takeover 2>&1" 60 >/dev/null
-	poll $vict "grep -q 'ro:Primary' /proc/drbd" 60
-	gv=$(sb_check $vict 300 8 $surv)
-	local lost
-	lost=$(sb_check $vict 300 8 $vict)
-	vm_run $surv "twinctl takeover 2>&1" 60 >/dev/null
-	poll $surv "grep -q 'ro:Primary' /proc/drbd" 60
+	# the victim's copy, on its disk below DRBD (it is Secondary)
+	gv=$(sb_check $vict 300 8 $surv /dev/twin/drbd)
+	lost=$(sb_check $vict 300 8 $vict /dev/twin/drbd)
 	note "6 survivor's records: ${gs:-0}/8 on VM $surv, ${gv:-0}/8 on VM $vict; victim's divergent records left: ${lost:-?}/8"
 	[ "${gs:-0}" = 8 ] && [ "${gv:-0}" = 8 ] && [ "${lost:-1}" = 0 ] || ok6=0
 	if [ $ok6 = 1 ] && [ "$(state $surv)" = Active ] && has_vip $surv && ! has_vip $vict; then
-		ok "6 split brain (cut VM $k, survivor VM $surv): SplitBrain on both ${t_sb} s after the heal, one node on the IP, repaired, survivor's records on both, victim's gone"
+		ok "6 split brain (cut VM $k, survivor VM $surv): SplitBrain on both ${t_sb} s after the heal, one node on the IP, the client on its MAC, repaired, survivor's records on both, victim's gone"
 	else
 		nok "6 split brain (cut VM $k, survivor VM $surv): ${why:-records $gs/$gv, victim records left $lost}"
 	fi
