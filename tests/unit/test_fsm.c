@@ -815,6 +815,15 @@ static void test_split_brain(void)
 	CHECK_EQ(m.state, NS_STANDBY);
 }
 
+/* Active with a witness, then peer and witness silent: stepped down */
+static void to_isolated(struct fsm *m, const struct fsm_config *c)
+{
+	to_active(m, c);
+	step(m, FE_PEER_DEAD, 6300);
+	CHECK_EQ(step(m, FE_WITNESS_LOST, 6400).to, NS_INACTIVE);
+	CHECK_EQ(m->isolated, 1);
+}
+
 static void test_witness(void)
 {
 	struct fsm_config c = cfg_default();
@@ -893,25 +902,18 @@ static void test_witness(void)
 	CHECK_STR(r.reason, "isolation over");
 	c.auto_failback = 0;
 	/* the witness answers again and the peer is still silent: serve */
-	to_active(&m, &c);
-	step(&m, FE_PEER_DEAD, 6300);
-	r = step(&m, FE_WITNESS_LOST, 6400);
-	CHECK_EQ(r.to, NS_INACTIVE);
+	to_isolated(&m, &c);
 	r = step(&m, FE_WITNESS_OK, 6500);
 	CHECK_EQ(r.to, NS_ACTIVATING);
 	CHECK_STR(r.reason, "isolation over, peer dead: taking over");
 	/* ...unless failover was disabled meanwhile */
-	to_active(&m, &c);
-	step(&m, FE_PEER_DEAD, 6300);
-	step(&m, FE_WITNESS_LOST, 6400);
+	to_isolated(&m, &c);
 	step(&m, FE_FAILOVER_DISABLE, 6450);
 	r = step(&m, FE_WITNESS_OK, 6500);
 	CHECK_EQ(r.to, NS_STANDBY);
 	CHECK_STR(r.reason, "isolation over, peer dead but failover disabled");
 	/* isolated while unhealthy: back only when both are over */
-	to_active(&m, &c);
-	step(&m, FE_PEER_DEAD, 6300);
-	step(&m, FE_WITNESS_LOST, 6400);
+	to_isolated(&m, &c);
 	step(&m, FE_HEALTH_FAIL, 6450);
 	CHECK_EQ(step(&m, FE_WITNESS_OK, 6500).rule, -1);
 	CHECK_EQ(m.state, NS_INACTIVE);

@@ -172,6 +172,15 @@ static void alarms_follow(struct twind *d)
 {
 	int st = d->fsm.state, alive = d->peer.alive;
 	int peer_serves = alive && (d->peer.last.state == NS_ACTIVE || (d->peer.last.flags & HB_F_HOLDS_VIP));
+	/* called after every beat: only a change of its inputs is work */
+	unsigned key = 1 + ((unsigned)st | (unsigned)alive << 4 | (unsigned)peer_serves << 5 |
+			    (unsigned)d->fsm.sb_pending << 6 | (unsigned)d->fsm.isolated << 7 |
+			    (unsigned)d->peer.ever_seen << 8);
+	int entered_active = st == NS_ACTIVE && (!d->alarm_key || ((d->alarm_key - 1) & 0xf) != NS_ACTIVE);
+
+	if (key == d->alarm_key)
+		return;
+	d->alarm_key = key;
 
 	if (st == NS_ACTIVE && !alive && d->peer.ever_seen)
 		alarm_set(d, "serving alone: the peer is silent on every path");
@@ -189,7 +198,7 @@ static void alarms_follow(struct twind *d)
 		alarm_clear(d, "peer dead but");
 		alarm_clear(d, "startup wait over, no peer");
 	}
-	if (st == NS_ACTIVE) {
+	if (entered_active) {
 		alarm_clear(d, "could not add the failover IP");
 		alarm_clear(d, "could not re-add the failover IP");
 		alarm_clear(d, "DRBD not promoted");

@@ -95,6 +95,7 @@ struct twind {
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
 
 	char alarms[MAX_ALARMS][96];
+	unsigned alarm_key; /* alarms_follow's last inputs + 1, 0 = none yet */
 	unsigned n_alarms;
 	uint64_t state_since_real_s;
 	int stop;

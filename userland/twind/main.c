@@ -246,6 +246,9 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	d->detect_ns = (uint64_t)d->cfg.hb_interval_us * d->cfg.hb_misses * 1000ull;
 	peer_init(&d->peer, d->detect_ns);
+	/* first: it knows whether a split brain is still pending */
+	if (sbc_open(d, T_SB, err, errlen) < 0)
+		return -1;
 	struct fsm_config fc = {.priority = d->cfg.priority,
 				.node_id = d->cfg.node_id,
 				.peer_id = d->cfg.peer_id,
@@ -265,8 +268,6 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	d->drbd_tag = T_DRBD;
 	drbd9_watch_init(&d->drbd9);
 	d->drbd9_tag = T_DRBD9;
-	if (sbc_open(d, T_SB, err, errlen) < 0)
-		return -1;
 	if (d->cfg.n_witness) {
 		if (witness_open(&d->witness, &d->cfg, 0, err, errlen) < 0 ||
 		    add_fd(d, witness_fd(d->witness), T_WITNESS))

@@ -74,8 +74,9 @@ struct sbc {
 	char by[64];
 	char op_msg[384];
 	uint64_t op_started_ms, phase_started_ms, sync_started_ms;
-	int op_asking; /* sb-run in flight */
-	int advancing; /* inside job_advance */
+	int op_asking;	      /* sb-run in flight */
+	int advancing;	      /* inside job_advance */
+	int pending_at_start; /* state_dir/split_brain was there at sbc_open */
 };
 
 static uint64_t now_ms(void)
@@ -122,10 +123,13 @@ int sbc_open(struct twind *d, uint64_t epoll_tag, char *err, size_t errlen)
 	subproc_init(&s->gi_sp);
 	s->peer.written_kib = s->peer.oos_kib = SB_UNKNOWN;
 	d->sbc = s;
-	if (sbc_pending_at_start(d)) {
+	int r = persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, &s->began_real_s, err, errlen);
+	if (r < 0)
+		log_err("%s", err);
+	s->pending_at_start = r == 0;
+	if (s->pending_at_start) {
 		/* what the admin needs to choose survives a restart */
 		uint64_t v = 0;
-		persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, &s->began_real_s, err, errlen);
 		if (persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".base", &v, err, errlen) == 0 && v)
 			s->base_kib = v - 1, s->base_known = 1;
 		persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE ".active", &s->last_active_s, err,
@@ -151,13 +155,7 @@ void sbc_close(struct twind *d)
 
 int sbc_pending_at_start(const struct twind *d)
 {
-	uint64_t t = 0;
-	char err[256];
-	int r = persist_read_u64(d->cfg.state_dir, SPLIT_BRAIN_FILE, &t, err, sizeof(err));
-
-	if (r < 0)
-		log_err("%s", err);
-	return r == 0;
+	return d->sbc && d->sbc->pending_at_start;
 }
 
 /* --- this node's side --- */

@@ -23,7 +23,8 @@ struct ctl_resp;
 
 int sbc_open(struct twind *d, uint64_t epoll_tag, char *err, size_t errlen);
 void sbc_close(struct twind *d);
-/* 1 if state_dir says a split brain was not repaired before this start */
+/* 1 if state_dir said at sbc_open that a split brain was not repaired
+ * before this start */
 int sbc_pending_at_start(const struct twind *d);
 /* Each loop tick, after DRBD's state was read: tracks the replication
  * link, asks the peer for its side, drives a repair in flight. */
