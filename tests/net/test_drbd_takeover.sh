@@ -81,7 +81,7 @@ check "status shows DRBD like drbd-overview" bash -c \
 proc b Secondary Inconsistent UpToDate
 sleep 0.2
 out=$(ctl b "$NS_B" takeover 2>&1)
-check "takeover refused while DRBD is not in sync: $out" grep -q "not in sync" <<<"$out"
+check "takeover refused while DRBD is not in sync: $out" grep -q "takeover refused: local disk is Inconsistent" <<<"$out"
 proc b Secondary UpToDate UpToDate
 sleep 0.2
 out=$(ctl b "$NS_B" takeover 2>&1)

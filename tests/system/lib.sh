@@ -21,6 +21,9 @@ sys_setup_net() {
 	ip -n "$SYS_NS" link add br-lan type bridge
 	ip -n "$SYS_NS" link set br-lan up
 	ip -n "$SYS_NS" addr add 192.168.1.100/24 dev br-lan
+	# the client answers ARP on the bridge only: a VM whose tap left the
+	# bridge (cut off) must not reach it as a witness through its tap
+	ip netns exec "$SYS_NS" sysctl -qw net.ipv4.conf.all.arp_ignore=1
 	for n in a b; do
 		ip -n "$SYS_NS" tuntap add dev "tap-$n" mode tap
 		ip -n "$SYS_NS" link set "tap-$n" master br-lan up
@@ -55,16 +58,17 @@ ssh_listen=192.168.1.1$me
 SEED
 }
 
-# sys_pair: the admin pairs the two standalone nodes: sets B's admin
-# password, reads B's key fingerprint off B's console, and runs cluster
-# create on A, which checks that fingerprint and B's password over TLS.
-# Prints what cluster create said; 0 if it paired.
+# sys_pair [N]: the admin pairs the two standalone nodes: sets the other
+# node's admin password, reads its key fingerprint off its console, and runs
+# cluster create on VM N (default 1, A), which checks that fingerprint and
+# the password over TLS. Prints what cluster create said; 0 if it paired.
 sys_pair() {
-	local fp
-	vm_run 2 "echo '$PASSWORD' | twinctl password set" 30 >/dev/null || { echo "password set failed on B"; return 1; }
-	fp=$(vm_run 2 "twinctl status --raw | sed -n 's/^cluster.fingerprint=//p'" 20 | tr -d '\r\n')
-	[ -n "$fp" ] || { echo "no fingerprint on B"; return 1; }
-	vm_run 1 "echo '$PASSWORD' | twinctl cluster create --peer 192.168.1.12 --failover-ip 192.168.1.10/24 --yes-fingerprint '$fp' --password-stdin 2>&1" 90
+	local me=${1:-1} fp
+	local other=$((3 - me))
+	vm_run $other "echo '$PASSWORD' | twinctl password set" 30 >/dev/null || { echo "password set failed on VM $other"; return 1; }
+	fp=$(vm_run $other "twinctl status --raw | sed -n 's/^cluster.fingerprint=//p'" 20 | tr -d '\r\n')
+	[ -n "$fp" ] || { echo "no fingerprint on VM $other"; return 1; }
+	vm_run $me "echo '$PASSWORD' | twinctl cluster create --peer 192.168.1.1$other --failover-ip 192.168.1.10/24 --yes-fingerprint '$fp' --password-stdin 2>&1" 90
 }
 
 # vm_disk NAME: a private copy of the built image for VM NAME (first use only)
@@ -73,7 +77,8 @@ vm_disk() {
 }
 
 # vm_start N: boots VM a (1) or b (2) in the background (VM_EXTRA_ARGS: more
-# qemu options, e.g. disks)
+# qemu options, e.g. disks). ttyS0 is the console; what a test writes to
+# ttyS1 lands in $SYS_DIR/N.aux, apart from the shell's output.
 vm_start() {
 	local me=$1 n
 	n=$(echo "$me" | tr 12 ab)
@@ -90,6 +95,7 @@ vm_start() {
 		-device "$QEMU_NIC_MODEL,netdev=hb,mac=52:54:00:74:77:${me}1" \
 		-chardev "socket,id=con,path=$SYS_DIR/$n.con,server=on,wait=off,logfile=$SYS_DIR/$n.log" \
 		-serial chardev:con \
+		-chardev "file,id=aux,path=$SYS_DIR/$n.aux" -serial chardev:aux \
 		-monitor "unix:$SYS_DIR/$n.mon,server=on,wait=off" \
 		-pidfile "$SYS_DIR/$n.pid" ${VM_EXTRA_ARGS:-} -daemonize
 }

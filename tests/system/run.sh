@@ -148,6 +148,25 @@ if . "$TOP/tests/system/split_brain.sh" && type sb_round >/dev/null 2>&1; then
 else
 	nok "6 split brain: tests/system/split_brain.sh did not load"
 fi
+
+# ---- 7, 8: DRBD fencing (tests/system/fencing.sh) ----
+# eth1 cut: the Standby outdated over eth0; then with a witness: the Active
+# cut off self-fences, the Standby cut off never takes over
+if . "$TOP/tests/system/fencing.sh" && type fence_eth1 >/dev/null 2>&1; then
+	fence_eth1 $active
+	active=$(witness_on)
+	fence_witness $active
+	active=$((3 - active))
+	fence_witness_standby $active
+else
+	nok "7 fencing: tests/system/fencing.sh did not load"
+fi
+
+# ---- 9: a repair that cannot be done, and its fallback (split_brain.sh) ----
+sb_fallback
+active=1
+[ "$(state 2)" = Active ] && active=2
+standby=$((3 - active))
 [ -n "${SYS_SKIP_UPDATES:-}" ] && { echo "system: $PASS passed, $FAIL failed"; [ $FAIL = 0 ]; exit; }
 
 # ---- 5: update bundles (on the standby: update it, reboot it, then the other) ----

@@ -96,3 +96,62 @@ sb_round() {
 		nok "6 split brain (cut VM $k, survivor VM $surv): ${why:-records $gs/$gv, victim records left $lost}"
 	fi
 }
+
+# sb_fallback: system test 9. A split brain while both still reach the
+# LAN (their switch ports isolated from each other, eth1 down): both serve
+# and write. The admin wants the node that is not the keeper to survive,
+# but its disk is Outdated: the repair is refused and says what to do;
+# that path (cluster dissolve, then cluster create on the survivor) ends
+# with the survivor's records on both nodes and the other's gone. Leaves
+# the pair Active/Standby, in sync; echoes nothing.
+sb_fallback() {
+	local ok9=1 why="" keeper surv out t0 t_sync g1 g2 lost
+	ns bridge link set dev tap-a isolated on
+	ns bridge link set dev tap-b isolated on
+	mon 1 "set_link hb off"
+	poll 1 "twinctl status | grep -Eq '^\* .*Active'" 60 && poll 2 "twinctl status | grep -Eq '^\* .*Active'" 60 ||
+		{ ok9=0 why="not both Active (A $(state 1), B $(state 2))"; }
+	sb_write 1 300 8 9a >/dev/null
+	sb_write 2 300 8 9b >/dev/null
+	ns bridge link set dev tap-a isolated off
+	ns bridge link set dev tap-b isolated off
+	mon 1 "set_link hb on"
+	poll 1 "twinctl status --raw | grep -q '^node.state=SplitBrain'" 60 &&
+		poll 2 "twinctl status --raw | grep -q '^node.state=SplitBrain'" 30 || { ok9=0 why="${why:+$why; }no SplitBrain"; }
+	keeper=1
+	has_vip 2 && keeper=2
+	surv=$((3 - keeper))
+	# the survivor's copy goes stale (e.g. a disk fault made DRBD outdate it)
+	vm_run $surv "drbdadm outdate r0" 30 >/dev/null
+	out=$(vm_run $keeper "twinctl split-brain repair --survivor $(name_of $surv) --yes 2>&1 | grep 'repair refused'" 60)
+	note "9 repair with VM $surv's Outdated disk as the survivor: $(tr -d '\r' <<<"$out")"
+	grep -q "repair refused: the survivor's disk is not UpToDate (Outdated)" <<<"$out" &&
+		grep -q "cluster dissolve, then twinctl cluster create on $(name_of $surv)" <<<"$out" ||
+		{ ok9=0 why="${why:+$why; }not refused as it should: $out"; }
+	t0=$(now)
+	out=$(vm_run $keeper "twinctl cluster dissolve 2>&1" 90)
+	poll 1 "twinctl status | grep -q Standalone" 60 && poll 2 "twinctl status | grep -q Standalone" 60 ||
+		{ ok9=0 why="${why:+$why; }dissolve: $(tr '\n' ' ' <<<"$out" | cut -c1-150)"; }
+	out=$(sys_pair $surv)
+	note "9 dissolved, then cluster create on VM $surv: $(tail -n1 <<<"$out" | tr -d '\r')"
+	if poll $surv "twinctl status | grep -Eq '^\* .*(Active|Standby)'" 120 &&
+		poll $keeper "grep -q 'cs:Connected.*ds:UpToDate/UpToDate' /proc/drbd" 300; then
+		t_sync=$(since "$t0")
+	else
+		ok9=0 why="${why:+$why; }no pair again (VM $surv $(state $surv) $(drbd $surv), VM $keeper $(drbd $keeper))"
+	fi
+	poll $surv "twinctl status | grep -Eq '^\* .*Active'" 60 || poll $keeper "twinctl status | grep -Eq '^\* .*Active'" 10
+	local act=$surv
+	[ "$(state $keeper)" = Active ] && act=$keeper
+	local other=$((3 - act))
+	g1=$(sb_check $act 300 8 $([ $surv = 1 ] && echo 9a || echo 9b))
+	g2=$(sb_check $other 300 8 $([ $surv = 1 ] && echo 9a || echo 9b) /dev/twin/drbd)
+	lost=$(sb_check $keeper 300 8 $([ $keeper = 1 ] && echo 9a || echo 9b) $([ $keeper = $act ] && echo /dev/drbd0 || echo /dev/twin/drbd))
+	note "9 paired again and in sync ${t_sync:-never} s after the dissolve; VM $surv's records: $g1/8 on VM $act, $g2/8 on VM $other; VM $keeper's: $lost/8 left"
+	[ "$g1" = 8 ] && [ "$g2" = 8 ] && [ "$lost" = 0 ] || ok9=0
+	if [ $ok9 = 1 ]; then
+		ok "9 repair refused with an Outdated survivor, saying what to do; dissolve + cluster create on VM $surv: its records on both, VM $keeper's gone (${t_sync} s)"
+	else
+		nok "9 refused repair and fallback: ${why:-records $g1/$g2, left $lost}"
+	fi
+}

@@ -658,6 +658,7 @@ static const char *const all_keys[] = {
     "notify_timeout",
     "reboot_command",
     "shutdown_command",
+    "self_fence_command",
     "membership_command",
     "active_jobs",
     "active_jobs_timeout",

@@ -93,6 +93,14 @@ static void test_promote_rule(void)
 	drbd_parse_proc(syncing, 1, &st); /* Outdated */
 	CHECK_EQ(drbd_can_promote(&st, 0, why, sizeof(why)), 0);
 	CHECK(strstr(why, "Outdated") != NULL);
+	/* Outdated: never, even forced, and it says what that would lose */
+	CHECK_EQ(drbd_can_promote(&st, 1, why, sizeof(why)), 0);
+	CHECK(strstr(why, "lacks the writes made on the peer") != NULL);
+	st.disk = DRBD_DISK_INCONSISTENT;
+	CHECK_EQ(drbd_can_promote(&st, 1, why, sizeof(why)), 0);
+	CHECK(strstr(why, "partial") != NULL);
+	st.disk = DRBD_DISK_CONSISTENT;
+	CHECK_EQ(drbd_can_promote(&st, 0, why, sizeof(why)), 0);
 	CHECK_EQ(drbd_can_promote(&st, 1, why, sizeof(why)), 1);
 	CHECK(strstr(why, "forced") != NULL);
 

@@ -197,6 +197,16 @@ static void test_split_brain(void)
 	got = render("ok\nnode.name=a\nwitness.summary=witness 10.0.0.254 reached\nwitness.reached=false\n");
 	CHECK(got && strstr(got, "Witness: UNREACHED: witness 10.0.0.254"));
 	free(got);
+	/* fencing: frozen now, or the last verdict */
+	got = render("ok\nnode.name=a\nfence.frozen_ms=420\nfence.message=asking the peer\n"
+		     "fence.last=peer fenced (exit 7) after 3 ms: x\nfence.last_at=1795306203\n");
+	CHECK(got && strstr(got, "  Fencing: writes frozen for 420 ms: asking the peer\n"));
+	free(got);
+	got = render(
+	    "ok\nnode.name=a\nfence.last=peer outdated (exit 4) after 640 ms: y\nfence.last_at=1795306203\n");
+	CHECK(got &&
+	      strstr(got, "  Fencing: last 2026-11-22 00:10:03, peer outdated (exit 4) after 640 ms: y\n"));
+	free(got);
 }
 
 TEST_MAIN("twinctl_render", {

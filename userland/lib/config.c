@@ -108,6 +108,7 @@ static const struct key_def keys[] = {
     {"notify_timeout", K_DUR, FLD(notify_timeout_ms), MS(100), SEC(3600), 1000, 0},
     {"reboot_command", K_CMD, FLD(reboot_command), 1, CFG_CMD_MAX - 1, 0, 0},
     {"shutdown_command", K_CMD, FLD(shutdown_command), 1, CFG_CMD_MAX - 1, 0, 0},
+    {"self_fence_command", K_CMD, FLD(self_fence_command), 1, CFG_CMD_MAX - 1, 0, 0},
     {"membership_command", K_CMD, FLD(membership_command), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"active_jobs", K_PATH, FLD(active_jobs), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
     {"active_jobs_timeout", K_DUR, FLD(active_jobs_timeout_ms), 0, SEC(86400), 1000, 0},
@@ -805,6 +806,7 @@ void config_defaults(struct twin_config *cfg)
 	cfg->notify_timeout_ms = 5000;
 	strcpy(cfg->reboot_command, "/sbin/reboot");
 	strcpy(cfg->shutdown_command, "/sbin/poweroff");
+	strcpy(cfg->self_fence_command, "sync -f /data; /sbin/reboot -n -f");
 	cfg->active_jobs_timeout_ms = 0;
 	cfg->hb_rate_limit = 2000;
 	strcpy(cfg->state_dir, "/var/lib/twin");

@@ -68,6 +68,7 @@ struct twin_config {
 	char health_command[CFG_CMD_MAX];     /* "" = none */
 	char reboot_command[CFG_CMD_MAX];     /* twinctl reboot, default /sbin/reboot */
 	char shutdown_command[CFG_CMD_MAX];   /* twinctl shutdown, default /sbin/poweroff */
+	char self_fence_command[CFG_CMD_MAX]; /* isolated with DRBD writes frozen: restart */
 	char membership_command[CFG_CMD_MAX]; /* run after pairing/dissolve, before the restart; "" = none */
 	uint32_t health_interval_ms;	      /* default 1000 */
 	uint32_t health_timeout_ms;	      /* default 2000 */

@@ -486,6 +486,14 @@ char *status_render(const struct ctl_reply *raw)
 	xdp(f, rep);
 	if (ctl_get(rep, "drbd.summary")) /* like drbd-overview */
 		fprintf(f, "  DRBD: %s\n", ctl_get(rep, "drbd.summary"));
+	if (ctl_get(rep, "fence.message")) { /* DRBD's fence-peer handler waits */
+		fprintf(f, "  Fencing: writes frozen for %s ms: %s\n", getf_or_dash(rep, "fence.frozen_ms"),
+			ctl_get(rep, "fence.message"));
+	} else if (ctl_get(rep, "fence.last")) {
+		char when[32];
+		fmt_date(when, sizeof(when), rep, "fence.last_at");
+		fprintf(f, "  Fencing: last %s, %s\n", when, ctl_get(rep, "fence.last"));
+	}
 	split_brain(f, rep);
 	alarms(f, rep);
 	int bad = ferror(f);

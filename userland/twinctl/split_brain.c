@@ -2,8 +2,7 @@
  * side of a split brain with the proposal, and repair it by choosing the
  * survivor. The daemon runs the repair on both nodes (the victim discards
  * its changes since the split and resyncs from the survivor); twinctl
- * asks for confirmation with No as the default and follows the progress.
- * Also `twinctl drbd-event split-brain [RES]`, which DRBD's handler runs. */
+ * asks for confirmation with No as the default and follows the progress. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,11 +147,4 @@ int cmd_split_brain(const struct twinctl *t, int argc, char **argv)
 		return twinctl_usage_error(argv[0],
 					   "repair needs --survivor NODE (the node whose data is kept)");
 	return repair(t, survivor, yes);
-}
-
-int cmd_drbd_event(const struct twinctl *t, int argc, char **argv)
-{
-	if (argc < 2 || argc > 3)
-		return twinctl_usage_error(argv[0], "split-brain [RESOURCE]");
-	return twinctl_passthrough(t, argc, (const char *const *)argv);
 }

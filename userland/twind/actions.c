@@ -281,6 +281,8 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 			   "back; bring the interface back, or disable failover on the peer",
 			   health_reason(d->health)),
 		       -1;
+	if (replica_enabled(d) && d->drbd_st_ok && !drbd_can_promote(&d->drbd_st, force, why, len))
+		return -1; /* an Outdated disk: not even forced, and why */
 	if (!p->alive) {
 		if (!force)
 			return snprintf(why, len,

@@ -22,6 +22,7 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "identity.h"
+#include "fence_peer_ctl.h"
 #include "log.h"
 #include "pairing.h"
 #include "passwd.h"
@@ -494,6 +495,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	}
 	/* split brain: the peer asks for our side, or runs our part of a repair */
 	if (who->mode == TLS_CHAN_CLUSTER && sbc_peer_request(c->d, argc, argv, resp))
+		return;
+	/* fencing: the peer lost the replication link and asks us to outdate our disk */
+	if (who->mode == TLS_CHAN_CLUSTER && fpc_peer_request(c->d, argc, argv, resp))
 		return;
 	/* the peer's admin asks for our reboot or shutdown: only over the
 	 * channel keyed with the cluster key */

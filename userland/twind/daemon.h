@@ -29,6 +29,7 @@ struct cluster;
 struct jobs;
 struct ctl_resp;
 struct sbc;
+struct fpc;
 struct witness;
 
 #define MAX_ALARMS 8
@@ -88,6 +89,7 @@ struct twind {
 	struct notify *notify; /* notify scripts on state changes */
 	struct jobs *jobs;     /* active-only jobs */
 	struct ctl_server *ctl;
+	struct fpc *fpc;	  /* DRBD fencing: fence-peer answers (fence_peer_ctl.c) */
 	struct sbc *sbc;	  /* split brain: tracking, repair (split_brain_ctl.c) */
 	struct witness *witness;  /* the tie-breaker on the LAN, NULL without one */
 	uint64_t witness_back_ms; /* when it was last reached again (ms, monotonic) */

@@ -44,6 +44,22 @@ static enum drbd_disk parse_disk(const char *s, size_t n)
 	return DRBD_DISK_UNKNOWN;
 }
 
+int drbd_connected(const struct drbd_status *st)
+{
+	static const char *const up[] = {"Connected",	 "Sync",     "Verify", "Paused",
+					 "StartingSync", "WFBitMap", "WFSync"};
+
+	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
+		if (!strncmp(st->conn, up[i], strlen(up[i])))
+			return 1;
+	return 0;
+}
+
+enum drbd_disk drbd_disk_from_name(const char *s)
+{
+	return s ? parse_disk(s, strlen(s)) : DRBD_DISK_UNKNOWN;
+}
+
 /* "key:A/B" at p: the two halves' spans. 0 if the key is not there. */
 static int pair_field(const char *line, const char *end, const char *key, const char **a, size_t *an,
 		      const char **b, size_t *bn)
@@ -177,12 +193,28 @@ int drbd_can_promote(const struct drbd_status *st, int force, char *why, size_t 
 		return 1;
 	if (st->disk == DRBD_DISK_UPTODATE)
 		return 1;
-	if (force && st->disk >= DRBD_DISK_INCONSISTENT) {
-		snprintf(why, len, "forced: local disk is %s", drbd_disk_name(st->disk));
+	if (force && st->disk == DRBD_DISK_CONSISTENT) {
+		snprintf(
+		    why, len,
+		    "forced: local disk is Consistent (DRBD cannot tell whether the peer has newer data)");
 		return 1;
 	}
-	snprintf(why, len, "local disk is %s, not UpToDate%s", drbd_disk_name(st->disk),
-		 st->disk >= DRBD_DISK_INCONSISTENT ? " (only a forced takeover may use it)" : "");
+	/* never, even forced: the admin must see what it would lose */
+	if (st->disk == DRBD_DISK_OUTDATED)
+		snprintf(why, len,
+			 "local disk is Outdated: it lacks the writes made on the peer since it was "
+			 "outdated; serving from it would lose them. Bring the peer back (DRBD resyncs "
+			 "this disk), or keep this copy by dissolving the pair (docs/SPLIT_BRAIN.md)");
+	else if (st->disk == DRBD_DISK_INCONSISTENT)
+		snprintf(why, len,
+			 "local disk is Inconsistent: a resync to it did not finish, its data is partial; "
+			 "serving from it would lose what is missing. Let the resync finish");
+	else if (st->disk == DRBD_DISK_CONSISTENT)
+		snprintf(why, len,
+			 "local disk is Consistent, not UpToDate: DRBD cannot tell whether the "
+			 "peer has newer data (a forced takeover may use it)");
+	else
+		snprintf(why, len, "local disk is %s: no data to serve", drbd_disk_name(st->disk));
 	return 0;
 }
 

@@ -7,9 +7,10 @@
  * blocking the daemon: drbd_ctl_start spawns it through subproc (pidfd in the daemon's epoll), drbd_ctl_check
  * reports when it ended and how.
  *
- * Rule: never promote a disk that is not UpToDate (Inconsistent, Outdated,
- * ...) unless forced by the admin; drbd_can_promote says why not. DRBD
- * itself refuses too, this makes the reason visible before trying. */
+ * Rule: never promote a disk that is not UpToDate; a forced takeover may use
+ * a Consistent one, never an Outdated or Inconsistent one (it lacks writes
+ * the peer has): drbd_can_promote says why not and what it would lose.
+ * DRBD itself refuses too, this makes the reason visible before trying. */
 #ifndef TWIN_DRBD_H
 #define TWIN_DRBD_H
 
@@ -58,8 +59,12 @@ struct drbd_status {
 int drbd_parse_proc(const char *text, int minor, struct drbd_status *st);
 const char *drbd_role_name(enum drbd_role r);
 const char *drbd_disk_name(enum drbd_disk d);
-/* 1 if this node may become Primary (force = the admin insists on a disk
- * that is not UpToDate); else 0 and why in why. */
+/* 1 while the replication link is up: Connected, Sync*, Verify*, ... */
+int drbd_connected(const struct drbd_status *st);
+/* "Outdated" -> DRBD_DISK_OUTDATED; DRBD_DISK_UNKNOWN for anything else */
+enum drbd_disk drbd_disk_from_name(const char *s);
+/* 1 if this node may become Primary (force = the admin insists on a
+ * Consistent disk); else 0 and why, with what it would lose, in why. */
 int drbd_can_promote(const struct drbd_status *st, int force, char *why, size_t len);
 /* One line like drbd-overview: "0:r0 Connected Primary/Secondary
  * UpToDate/UpToDate C" plus " oos 1234 KiB, sync 18.9%, 0:00:05 left at 9444 KiB/s". */

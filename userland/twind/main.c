@@ -23,6 +23,7 @@
 #include "ctl_server.h"
 #include "daemon.h"
 #include "fence_loader.h"
+#include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
 #include "health.h"
 #include "cluster.h"
@@ -55,6 +56,7 @@ enum {
 	T_DRBD,
 	T_DRBD9,
 	T_SB,
+	T_FENCE,
 	T_WITNESS
 };
 
@@ -247,7 +249,7 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	d->detect_ns = (uint64_t)d->cfg.hb_interval_us * d->cfg.hb_misses * 1000ull;
 	peer_init(&d->peer, d->detect_ns);
 	/* first: it knows whether a split brain is still pending */
-	if (sbc_open(d, T_SB, err, errlen) < 0)
+	if (sbc_open(d, T_SB, err, errlen) < 0 || fpc_open(d, T_FENCE, err, errlen) < 0)
 		return -1;
 	struct fsm_config fc = {.priority = d->cfg.priority,
 				.node_id = d->cfg.node_id,
@@ -360,6 +362,7 @@ static void on_beat_tick(struct twind *d)
 	beat_refill(d);
 	act_event(d, FE_TICK);
 	sbc_tick(d);
+	fpc_tick(d);
 	if (expirations > 1)
 		d->beat_overruns += expirations - 1; /* our own stall: no verdict now */
 	else
@@ -476,6 +479,7 @@ static void shutdown_daemon(struct twind *d)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
 	sbc_close(d);
+	fpc_close(d);
 	if (d->witness)
 		witness_close(d->witness);
 	if (d->drbd9.pid > 0)
@@ -544,6 +548,8 @@ static int run(struct twind *d)
 			replica_on_events2(d);
 		if (ready & (1u << T_SB))
 			sbc_on_child(d);
+		if (ready & (1u << T_FENCE))
+			fpc_on_child(d);
 		if (ready & (1u << T_WITNESS))
 			on_witness(d);
 		if (ready & (1u << T_PEER))

@@ -94,17 +94,6 @@ static int split(const struct twind *d)
 	return d->fsm.state == NS_SPLIT_BRAIN || d->fsm.sb_pending;
 }
 
-static int connected(const struct drbd_status *st)
-{
-	static const char *const up[] = {"Connected",	 "Sync",     "Verify", "Paused",
-					 "StartingSync", "WFBitMap", "WFSync"};
-
-	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
-		if (!strncmp(st->conn, up[i], strlen(up[i])))
-			return 1;
-	return 0;
-}
-
 static void gi_path(const struct twind *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/drbd.gi", d->cfg.state_dir);
@@ -539,7 +528,7 @@ static void op_advance(struct twind *d)
 		    !(d->drbd_st_ok && !strcmp(st->conn, "Connected") && st->disk == DRBD_DISK_UPTODATE &&
 		      st->peer_disk == DRBD_DISK_UPTODATE)) {
 			/* a resync takes as long as it takes; not connecting at all is a failure */
-			if (d->drbd_st_ok && connected(st))
+			if (d->drbd_st_ok && drbd_connected(st))
 				s->sync_started_ms = s->sync_started_ms ? s->sync_started_ms : now_ms();
 			else if (now_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS)
 				op_fail(d, "DRBD did not reconnect after the discard (connection state stays "
@@ -614,10 +603,14 @@ static int op_start(struct twind *d, uint8_t survivor, const char *by, int autom
 		int disk = survivor == d->cfg.node_id ? (d->drbd_st_ok ? (int)d->drbd_st.disk : -1)
 						      : (int)d->peer.last.drbd_disk;
 		if (disk != DRBD_DISK_UPTODATE)
-			return snprintf(why, len,
-					"the survivor's disk is not UpToDate (%s): it would not hold the "
-					"newest data",
-					disk < 0 ? "no DRBD state" : drbd_disk_name((enum drbd_disk)disk)),
+			return snprintf(
+				   why, len,
+				   "the survivor's disk is not UpToDate (%s): DRBD cannot resync from it. "
+				   "To keep its data anyway: twinctl cluster dissolve, then twinctl "
+				   "cluster create on %s (its data becomes the other node's by a full "
+				   "sync)",
+				   disk < 0 ? "no DRBD state" : drbd_disk_name((enum drbd_disk)disk),
+				   survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d)),
 			       -1;
 	}
 	s->survivor = survivor;
@@ -666,7 +659,7 @@ void sbc_tick(struct twind *d)
 		return;
 	/* when the split began: the replication link (or the peer) was lost */
 	if (replica_enabled(d) && d->drbd_st_ok) {
-		int c = connected(&d->drbd_st);
+		int c = drbd_connected(&d->drbd_st);
 		if (c) {
 			s->base_kib = d->drbd_st.written_kib;
 			s->base_known = 1;

@@ -10,6 +10,7 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "fence_loader.h"
+#include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
 #include "health.h"
 #include "log.h"
@@ -278,7 +279,7 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (cluster_ctl(d, argc, argv, r))
 		return;
-	if (cluster_mode(d) != CLUSTER_STANDALONE && sbc_ctl(d, argc, argv, r))
+	if (cluster_mode(d) != CLUSTER_STANDALONE && (fpc_ctl(d, argc, argv, r) || sbc_ctl(d, argc, argv, r)))
 		return;
 	if (!strcmp(argv[0], "status") && cluster_mode(d) == CLUSTER_STANDALONE) {
 		ctl_resp_ok(r);
@@ -306,6 +307,7 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		status_paths(d, r);
 		status_rest(d, r);
 		sbc_status(d, r);
+		fpc_status(d, r);
 		cluster_status(d, r);
 		return;
 	}
