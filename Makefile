@@ -28,6 +28,12 @@ ifeq ($(SAN),0)
 HARDEN  += -D_FORTIFY_SOURCE=2
 endif
 CFLAGS  ?= -O2 -g
+# test hooks (environment overrides, crash points): in every build but the
+# image's (make image builds its binaries with TEST_HOOKS=0)
+TEST_HOOKS ?= 1
+ifeq ($(TEST_HOOKS),1)
+HARDEN  += -DTWIN_TEST_HOOKS
+endif
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP \
            -Iuserland/lib -Iuserland/twind -Iuserland/bpf -I$(BUILD)/gen $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
@@ -120,8 +126,12 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBTWIND) $(LIBTWIN)
 BOARD ?= qemu-x86_64
 VM_IMAGE = $(BUILD)/image/qemu-x86_64/disk.img
 .PHONY: image kmod demo-vm system-test
-image: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-bundle kmod
-	./firmware/build-image.sh $(BOARD) $(BUILD)
+# the image's binaries come from a product build without test hooks
+# (userland/lib/test_hooks.h) in $(BUILD)/product
+image: $(BUILD)/twin-bundle kmod
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/product TEST_HOOKS=0 \
+		$(BUILD)/product/twind $(BUILD)/product/twinctl $(BUILD)/product/twin-bundle
+	./firmware/build-image.sh $(BOARD) $(BUILD) $(BUILD)/product
 
 # kmod/*.ko against the linux-headers of the image's kernel (firmware/build-kmod.sh)
 kmod:

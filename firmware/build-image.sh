@@ -24,8 +24,11 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/firmware/lib/libs.sh"
 . "$TOP/firmware/lib/modules.sh"
 
-BOARD=${1:?usage: build-image.sh BOARD BUILD_DIR}
-BUILD=$(realpath -m "${2:?usage: build-image.sh BOARD BUILD_DIR}")
+BOARD=${1:?usage: build-image.sh BOARD BUILD_DIR [BIN_DIR]}
+BUILD=$(realpath -m "${2:?usage: build-image.sh BOARD BUILD_DIR [BIN_DIR]}")
+# twind, twinctl and the BPF objects that go into the image: the product
+# build (no test hooks, `make image` makes it in BUILD_DIR/product)
+BIN=$(realpath -m "${3:-$BUILD}")
 BOARD_DIR=$TOP/board/$BOARD
 [ -f "$BOARD_DIR/board.conf" ] || die "unknown board $BOARD (no board/$BOARD/board.conf)"
 . "$BOARD_DIR/board.conf"
@@ -33,7 +36,7 @@ IMAGE_VERSION=${IMAGE_VERSION:-0.1.0}
 
 need_tools apt-get dpkg-deb mksquashfs sgdisk mkfs.vfat mcopy mmd cpio grub-mkimage objdump strip
 for f in twind twinctl twin-bundle; do
-	[ -x "$BUILD/$f" ] || die "$BUILD/$f missing: run make first"
+	[ -x "$BIN/$f" ] || die "$BIN/$f missing: run make first"
 done
 
 OUT=$BUILD/image/$BOARD
@@ -72,7 +75,7 @@ kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head
 [ -n "$kimg" ] || die "linux-image-amd64 names no versioned kernel"
 pool_add linux-image-amd64 "$kimg"
 pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs
-pool_add_with_libs $(host_lib_packages "$BUILD/twind" "$BUILD/twinctl")
+pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl")
 KVER=$(kernel_version)
 BUSYBOX_HOST=$POOL/bin/busybox
 log "kernel $KVER"
@@ -101,11 +104,11 @@ cp "$POOL/usr/sbin/dropbear" "$ROOT/usr/sbin/"
 cp "$POOL/usr/bin/dropbearkey" "$ROOT/usr/bin/"
 for f in mke2fs e2fsck; do rm -f "$ROOT/sbin/$f" && cp "$POOL/sbin/$f" "$ROOT/sbin/$f"; done
 # ours
-install -m 755 "$BUILD/twind" "$ROOT/usr/sbin/twind"
-install -m 755 "$BUILD/twinctl" "$ROOT/usr/sbin/twinctl"
+install -m 755 "$BIN/twind" "$ROOT/usr/sbin/twind"
+install -m 755 "$BIN/twinctl" "$ROOT/usr/sbin/twinctl"
 strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl"
 install -m 644 "$UPDATE_PUBKEY" "$ROOT/usr/share/twin/update-key.pub"
-for o in "$BUILD"/gen/*.bpf.o; do
+for o in "$BIN"/gen/*.bpf.o; do
 	[ -e "$o" ] && install -m 644 "$o" "$ROOT/usr/lib/twin/bpf/"
 done
 # common layer, then the board's overlay

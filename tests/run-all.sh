@@ -34,13 +34,26 @@ image() {
 	a=$(sha256sum <$img/disk.img)
 	make -s image BOARD=qemu-x86_64 >/dev/null 2>&1 || { echo "image: 1 passed, 1 failed"; return 1; }
 	b=$(sha256sum <$img/disk.img)
+	local p=1 f=0 h
 	if [ "$a" = "$b" ]; then
 		echo "ok - rebuilt image has the same bytes (sha256 ${a:0:16}...)"
-		echo "image: 2 passed, 0 failed"
+		p=$((p + 1))
 	else
 		echo "not ok - rebuilt image differs: ${a:0:16} vs ${b:0:16}"
-		echo "image: 1 passed, 1 failed"
+		f=$((f + 1))
 	fi
+	# test hooks (environment overrides read by a root daemon) are in the
+	# test build and not in the image's binaries
+	h=$(for b in twind twinctl; do unsquashfs -cat $img/rootfs.squashfs usr/sbin/$b | grep -ac 'TWIN_DRBD_PROC\|TWIN_CRASH_AT\|TWIN_BOOTCTL'; done | awk '{s += $1} END {print s + 0}')
+	if [ "${h:-1}" = 0 ] && grep -aq TWIN_DRBD_PROC build/twind && grep -aq TWIN_BOOTCTL build/twinctl; then
+		echo "ok - the image's twind and twinctl carry no test hooks (the test build does)"
+		p=$((p + 1))
+	else
+		echo "not ok - test hooks in the image's binaries (${h:-?} matches) or missing from the test build"
+		f=$((f + 1))
+	fi
+	echo "image: $p passed, $f failed"
+	[ $f = 0 ]
 }
 run_suite kmod ./tests/firmware/test_kmod.sh build
 run_suite image image

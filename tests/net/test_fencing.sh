@@ -161,6 +161,9 @@ check "...exit 5 (unreachable, assumed dead)" [ "$(fence_rc a)" = 5 ]
 check "...b took over, its promote answered 5" wait_for 5 bash -c "grep -q 'fence-peer 5' $WORK/b/ops"
 check "...a says there is no witness" grep -q "no witness" "$WORK/a/fence.msg"
 check "...a did not self-fence (not isolated: no witness configured)" [ ! -e "$WORK/a/self-fenced" ]
+# a client's text reaches the log escaped: no escape sequence, no fake line
+ctl a "$NS_A" drbd-event split-brain "$(printf 'r0\033[2J\tALARM: fake')" >/dev/null 2>&1
+check "untrusted text in the log is escaped" bash -c "grep -qF 'split brain on r0\\x1b[2J\\tALARM: fake' $WORK/a/twind.log && ! grep -q \$'\\033' $WORK/a/twind.log"
 stop_pair
 
 # --- bad input

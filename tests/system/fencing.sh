@@ -1,4 +1,4 @@
-# System tests 7 and 8 (sourced by run.sh after test 6, on the paired VMs,
+# System tests 7 and 8 (sourced by run.sh; run after test 6, on the paired VMs,
 # with split_brain.sh's helpers): DRBD fencing with real DRBD 8.4.
 #   7  eth1 cut only: no failover; the Active's writes freeze, its
 #      fence-peer handler has twind outdate the Standby's disk over eth0,
@@ -11,11 +11,12 @@
 #      once the Standby is declared dead.
 # Each leaves the pair Active/Standby, in sync.
 
-# bg_writer N FIRST COUNT SALT: writes records in the background on VM N, one
-# each 0.1 s, printing "ACK I UPTIME" on VM N's ttyS1 as each returns (the
-# serial line: what it printed is on the host even if the VM dies next)
+# bg_writer N FIRST COUNT SALT [PAUSE]: writes records in the background on
+# VM N, one each PAUSE s (default 0.1; 0: back to back), printing "ACK I
+# UPTIME" on VM N's ttyS1 as each returns (the serial line: what it printed
+# is on the host even if the VM dies next); sb_check reads them back
 bg_writer() {
-	vm_run "$1" "(stty -F /dev/ttyS1 raw 2>/dev/null; i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none && echo ACK \$i \$(cut -d' ' -f1 /proc/uptime); i=\$((i+1)); sleep 0.1; done; echo WRITER-DONE) >/dev/ttyS1 2>&1 </dev/null & :" 20 >/dev/null
+	vm_run "$1" "(stty -F /dev/ttyS1 raw 2>/dev/null; i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY.$4 | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none && echo ACK \$i \$(cut -d' ' -f1 /proc/uptime); i=\$((i+1)); sleep ${5:-0.1}; done; echo WRITER-DONE) >/dev/ttyS1 2>&1 </dev/null & :" 20 >/dev/null
 }
 con_log() { echo "$SYS_DIR/$(echo "$1" | tr 12 ab).log"; }
 aux_log() { echo "$SYS_DIR/$(echo "$1" | tr 12 ab).aux"; }

@@ -35,16 +35,10 @@ state() { vm_run "$1" "twinctl status | sed -n 's/^\* [^ ]* ([0-9]*) *[a-z-]* *\
 drbd() { vm_run "$1" "sed -n 's/.* cs:\([A-Za-z]*\) ro:\([A-Za-z]*\)\/[A-Za-z]* ds:\([A-Za-z]*\/[A-Za-z]*\).*/\1 \2 \3/p' /proc/drbd" 20 | tr -d '\n'; }
 has_vip() { vm_run "$1" "ip -4 addr show dev eth0 | grep -q ' 192.168.1.10/'" 20 >/dev/null; }
 
-# write_records N FIRST COUNT: COUNT 4-KiB records at block FIRST.., each
-# "twin-record I sha256(I.KEY)" written with O_DIRECT and fsync (protocol C: the
-# write returns once the peer has it); prints ACKED LAST when all returned.
-write_records() {
-	vm_run "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'twin-record %d %s\n' \$i \$(echo \$i.$SYS_KEY | sha256sum | cut -c1-64) | dd of=/dev/drbd0 bs=4096 seek=\$i conv=sync,fsync,notrunc oflag=direct status=none || break; i=\$((i+1)); done; echo ACKED \$((i-1))" 120 | sed -n 's/^ACKED //p' | tr -d '\n'
-}
-# check_records N COUNT: how many of records 0..COUNT-1 are intact on VM N
-check_records() {
-	vm_run "$1" "n=0; i=0; while [ \$i -lt $2 ]; do l=\$(dd if=/dev/drbd0 bs=4096 skip=\$i count=1 iflag=direct status=none | head -n1); [ \"\$l\" = \"twin-record \$i \$(echo \$i.$SYS_KEY | sha256sum | cut -c1-64)\" ] && n=\$((n+1)); i=\$((i+1)); done; echo GOOD \$n" 120 | sed -n 's/^GOOD //p' | tr -d '\n'
-}
+# the scenario helpers (functions only): mon, cut_links, sb_write, sb_check
+# (split_brain.sh); bg_writer, acks (fencing.sh)
+. "$TOP/tests/system/split_brain.sh"
+. "$TOP/tests/system/fencing.sh"
 
 note "image $IMAGE ($(du -k "$IMAGE" | cut -f1) KiB allocated), VMs in $SYS_DIR, namespace $SYS_NS"
 tb=$(now)
@@ -98,22 +92,34 @@ active=1
 standby=$((3 - active))
 
 # ---- 2: acknowledged writes survive a hard kill of the active ----
+# the writer acknowledges each record on the VM's second serial line as its
+# write returns; the VM is killed at a random moment while writes are in
+# flight: every acknowledged record must be on the survivor (protocol C)
 poll $active "grep -q 'ro:Primary' /proc/drbd" 30
-acked=$(write_records $active 0 64)
-note "VM $active wrote and acknowledged records 0..${acked:-none}"
+off=$(log_size "$(aux_log $active)")
+bg_writer $active 0 2000 t2 0
+delay=$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 2 + r % 2000 / 1000}')
+sleep "$delay"
 tk=$(now)
 vm_kill $active
+sleep 0.5
+n_acked=$(acks $active "$off" | wc -l)
+last=$(acks $active "$off" | tail -n1 | cut -d' ' -f1)
+done2=$(tail -c +$((off + 1)) "$(aux_log $active)" | grep -ac WRITER-DONE)
+note "VM $active killed $delay s into the writes, with writes in flight: records 0..${last:-none} acknowledged ($n_acked)"
 if poll $standby "twinctl status | grep -Eq '^\* .*Active'" 60; then
 	note "VM $standby Active $(since "$tk") s after the kill"
 fi
 poll $standby "grep -q 'ro:Primary' /proc/drbd" 30
-good=$(check_records $standby 64)
-if [ "$(state $standby)" = Active ] && has_vip $standby && [ "$acked" = 63 ] &&
-	[ "${good:-0}" -ge 64 ] && ns ping -c 2 -W 2 192.168.1.10 >/dev/null 2>&1 &&
+good=$(sb_check $standby 0 "$n_acked" t2)
+inflight=$(sb_check $standby "$n_acked" 1 t2)
+note "on VM $standby: $good/$n_acked acknowledged records; the next record (in flight at the kill, never acknowledged): ${inflight:-?}"
+if [ "$(state $standby)" = Active ] && has_vip $standby && [ "$n_acked" -gt 0 ] && [ "$done2" = 0 ] &&
+	[ "$last" = $((n_acked - 1)) ] && [ "${good:-0}" = "$n_acked" ] && ns ping -c 2 -W 2 192.168.1.10 >/dev/null 2>&1 &&
 	[ -n "$(drbd $standby | grep ' Primary ')" ]; then
-	ok "2 active killed: VM $standby Active, serves 192.168.1.10, DRBD Primary, $good/$((acked + 1)) acknowledged records intact"
+	ok "2 active killed with writes in flight: VM $standby Active, serves 192.168.1.10, DRBD Primary, $good/$n_acked acknowledged records intact"
 else
-	nok "2 failover (state '$(state $standby)', drbd '$(drbd $standby)', records ${good:-?}/$((${acked:--1} + 1)))"
+	nok "2 failover (state '$(state $standby)', drbd '$(drbd $standby)', records ${good:-?}/$n_acked, writer done: $done2)"
 fi
 
 # ---- 3: the killed node returns as Standby and resyncs ----
@@ -131,7 +137,7 @@ fi
 # ---- 4: manual takeover moves DRBD Primary and the IP back ----
 tko=$(vm_run $active "twinctl takeover 2>&1" 60)
 if poll $active "twinctl status | grep -Eq '^\* .*Active'" 60 && poll $active "grep -q 'ro:Primary' /proc/drbd" 30 &&
-	has_vip $active && ! has_vip $standby && [ "$(check_records $active 64)" -ge $((${acked:-0} + 1)) ]; then
+	has_vip $active && ! has_vip $standby && [ "$(sb_check $active 0 "$n_acked" t2)" = "$n_acked" ]; then
 	ok "4 manual takeover: VM $active Active, DRBD Primary ($(drbd $active)), IP back, data intact"
 else
 	note "twinctl takeover said: $tko"
@@ -141,7 +147,7 @@ fi
 # ---- 6: split brain with real DRBD (tests/system/split_brain.sh) ----
 # the Active is cut off, the other takes over; survivor: the node that took
 # over (the failover IP moves once), then the other way with the keeper
-if . "$TOP/tests/system/split_brain.sh" && type sb_round >/dev/null 2>&1; then
+if type sb_round >/dev/null 2>&1; then
 	sb_round $active $standby
 	sb_round $standby $standby
 	active=$standby standby=$((3 - standby))
@@ -152,7 +158,7 @@ fi
 # ---- 7, 8: DRBD fencing (tests/system/fencing.sh) ----
 # eth1 cut: the Standby outdated over eth0; then with a witness: the Active
 # cut off self-fences, the Standby cut off never takes over
-if . "$TOP/tests/system/fencing.sh" && type fence_eth1 >/dev/null 2>&1; then
+if type fence_eth1 >/dev/null 2>&1; then
 	fence_eth1 $active
 	active=$(witness_on)
 	fence_witness $active

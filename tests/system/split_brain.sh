@@ -1,4 +1,4 @@
-# System test 6 (sourced by run.sh after test 4, on the paired VMs): split
+# System test 6 and 9 (sourced by run.sh; run after test 4, on the paired VMs): split
 # brain with real DRBD 8.4. Both links of the Active are cut while it runs
 # (its LAN tap leaves the bridge, its heartbeat NIC goes down in the qemu
 # monitor: the guest's eth0 keeps its carrier), no witness: the other node

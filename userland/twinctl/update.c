@@ -25,12 +25,14 @@
 #include "bundle.h"
 #include "bundle_file.h"
 #include "bundle_sig.h"
+#include "test_hooks.h"
 #include "twinctl.h"
 
+/* the tests' stand-ins for the image's paths (test builds only) */
 static const char *env_or(const char *name, const char *def)
 {
-	const char *v = getenv(name);
-	return v && *v ? v : def;
+	const char *v = test_hook(name);
+	return v ? v : def;
 }
 
 /* Run argv, its stdout into out (NUL-terminated, trailing newline cut).

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "passwd.h"
 #include "rng.h"
+#include "test_hooks.h"
 
 #define PATH_LEN     512
 #define B64_KEY_SIZE 48
@@ -35,10 +36,10 @@
 enum init_state { I_IDLE, I_PROBING, I_CREATING, I_UNRESOLVED, I_DISSOLVING };
 
 /* Crash tests (tests/net/test_crash.sh) kill the daemon between the writes
- * of a pairing: TWIN_CRASH_AT names the point. Never set in production. */
+ * of a pairing: TWIN_CRASH_AT names the point (test builds only). */
 static void crash_point(const char *name)
 {
-	const char *at = getenv("TWIN_CRASH_AT");
+	const char *at = test_hook("TWIN_CRASH_AT");
 
 	if (at && !strcmp(at, name)) {
 		log_warn("TWIN_CRASH_AT=%s: killing this daemon now", name);

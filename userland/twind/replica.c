@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "test_hooks.h"
 
 int replica_enabled(const struct twind *d)
 {
@@ -40,7 +41,7 @@ static void start_events2(struct twind *d, const char *proc)
 
 int replica_read(struct twind *d, struct drbd_status *st)
 {
-	const char *path = getenv("TWIN_DRBD_PROC"); /* tests: a file standing in for /proc/drbd */
+	const char *path = test_hook("TWIN_DRBD_PROC"); /* tests: a file standing in for /proc/drbd */
 	char err[256];
 
 	if (d->drbd9.pid > 0)
