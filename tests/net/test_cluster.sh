@@ -2,7 +2,8 @@
 # Cluster lifecycle from twinctl: two standalone nodes are paired with
 # `twinctl cluster create` over the TLS channel (fingerprint + the peer's
 # admin password), refused cleanly on a wrong key or password (with the
-# lockout visible), then dissolved; each node's membership_command runs at
+# lockout visible, per source: a brute force from a third host locks out
+# only that host, also across b's restart), then dissolved; each node's membership_command runs at
 # both changes and sees the stored cluster state. Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +61,30 @@ out=$(echo "right-horse-battery" | ctl a "$NS_A" cluster create --peer $IP_B --f
 	--yes-fingerprint "$FP_B" --password-stdin 2>&1)
 check "an immediate retry meets the lockout: $(tail -1 <<<"$out")" grep -qi "refuses pairing for" <<<"$out"
 check "...and nothing is written" nothing_written
-sleep 2.2 # the lockout after one failure is 1 s, after two 2 s
+
+# --- a brute force from another LAN host locks out that host only, and a
+# restart of b does not clear it (state_dir/pairing.lockout)
+conf r 50
+start_node r "$NS_R"
+check "rogue host r starts standalone" wait_for 5 state_is r "$NS_R" Standalone
+rogue() {
+	echo "$1" | ctl r "$NS_R" cluster create --peer $IP_B --failover-ip $VIP/24 --yes-fingerprint "$FP_B" \
+		--password-stdin 2>&1
+}
+out=$(rogue guess-1)
+check "rogue: a wrong password: $(tail -1 <<<"$out")" grep -qi "wrong admin password" <<<"$out"
+sleep 1.1
+out=$(rogue guess-2)
+check "rogue: a second one: $(tail -1 <<<"$out")" grep -qi "wrong admin password" <<<"$out"
+check "b keeps the lockout per source on disk" grep -q "^src $IP_R [0-9]* 4000 2\$" "$WORK/b/state/pairing.lockout"
+kill "$PID_b"
+for _ in $(seq 50); do kill -0 "$PID_b" 2>/dev/null || break; sleep 0.1; done
+start_node b "$NS_B"
+check "b restarted, standalone" wait_for 5 state_is b "$NS_B" Standalone
+out=$(rogue right-horse-battery)
+check "after b's restart the rogue is still locked out: $(tail -1 <<<"$out")" grep -qi "refuses pairing for" <<<"$out"
+check "...and nothing is written" nothing_written
+sleep 2.2 # a's own lockout after its one failure is 1 s; r's (2 s) does not hold a back
 
 out=$(echo "right-horse-battery" | ctl a "$NS_A" cluster create --peer $IP_B --failover-ip $VIP/24 \
 	--yes-fingerprint "$FP_B" --password-stdin 2>&1)

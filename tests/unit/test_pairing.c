@@ -215,7 +215,7 @@ static void test_responder(void)
 	CHECK(!rep.ok);
 	CHECK_STR(rep.message, "no admin password set on peer");
 	ctl_reply_free(&rep);
-	CHECK_EQ(pairing_lockout(p)->failures, 0u);
+	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 0u);
 
 	pairing_passwd_path(NULL, dir, path, sizeof(path));
 	CHECK_EQ(pairing_set_password(path, "secret", 1000, &rng, err, sizeof(err)), 0);
@@ -227,7 +227,7 @@ static void test_responder(void)
 	CHECK_EQ(ctl_get_ll(&rep, "retry_after_ms", &ll), 0);
 	CHECK_EQ(ll, 1000);
 	ctl_reply_free(&rep);
-	CHECK_EQ(pairing_lockout(p)->failures, 1u);
+	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 1u);
 
 	/* Locked: even the right password is not checked. */
 	fake_now += 400;
@@ -237,7 +237,7 @@ static void test_responder(void)
 	CHECK_EQ(ctl_get_ll(&rep, "retry_after_ms", &ll), 0);
 	CHECK_EQ(ll, 600);
 	ctl_reply_free(&rep);
-	CHECK_EQ(pairing_lockout(p)->failures, 1u);
+	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 1u);
 	ask(p, &a, &rep, "pair-hello");
 	CHECK_EQ(ctl_get_ll(&rep, "retry_after_ms", &ll), 0);
 	ctl_reply_free(&rep);
@@ -249,7 +249,7 @@ static void test_responder(void)
 	CHECK_EQ(ctl_get_ll(&rep, "retry_after_ms", &ll), 0);
 	CHECK_EQ(ll, 2000);
 	ctl_reply_free(&rep);
-	CHECK_EQ(pairing_lockout(p)->failures, 2u);
+	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 2u);
 
 	/* Propose before authenticating. */
 	ask(p, &a, &rep, "pair-propose", "version=1");
@@ -261,7 +261,7 @@ static void test_responder(void)
 	ask(p, &a, &rep, "pair-auth", "secret");
 	CHECK(rep.ok);
 	ctl_reply_free(&rep);
-	CHECK_EQ(pairing_lockout(p)->failures, 0u);
+	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 0u);
 
 	/* One session at a time. */
 	ask(p, &other, &rep, "pair-auth", "secret");

@@ -478,7 +478,7 @@ static void test_pair(void)
 	CHECK_EQ(d.n, 1);
 	CHECK_EQ(d.rc, -1);
 	CHECK_STR(d.msg, "wrong admin password for 127.0.0.1 (next try in 1 s)");
-	CHECK_EQ(pairing_lockout(nb.pa)->failures, 1u);
+	CHECK_EQ(pairing_lockout(nb.pa, "127.0.0.1")->failures, 1u);
 	CHECK(!file_in(dir_a, CS_STATE_FILE) && !file_in(dir_a, CS_PENDING_FILE));
 	CHECK(!file_in(dir_b, CS_STATE_FILE));
 

@@ -22,10 +22,10 @@ static void test_escape(void)
 	check_esc("a\r\tb\\c", "a\\r\\tb\\\\c");
 	check_esc("\x1b[2J\x07\x7f", "\\x1b[2J\\x07\\x7f");
 	check_esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	check_esc("\xc2\x9b", "\\xc2\\x9b");		/* C1 CSI */
-	check_esc("\xc3", "\\xc3");			/* cut sequence */
-	check_esc("\xc0\xaf", "\\xc0\\xaf");		/* overlong */
-	check_esc("\xed\xa0\x80", "\\xed\\xa0\\x80");	/* surrogate */
+	check_esc("\xc2\x9b", "\\xc2\\x9b");		       /* C1 CSI */
+	check_esc("\xc3", "\\xc3");			       /* cut sequence */
+	check_esc("\xc0\xaf", "\\xc0\\xaf");		       /* overlong */
+	check_esc("\xed\xa0\x80", "\\xed\\xa0\\x80");	       /* surrogate */
 	check_esc("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
 	check_esc("\xff", "\\xff");
 }

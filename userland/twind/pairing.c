@@ -54,7 +54,8 @@ struct pairing {
 	int clustered;
 	struct cluster_state cs;
 	/* responder */
-	struct lockout lo;
+	struct lockout_table lt; /* per source, persisted in lockout_path */
+	char lockout_path[PATH_LEN];
 	uint64_t sess_conn; /* connection that passed pair-auth, 0 = none */
 	int have_prop;
 	struct cluster_state prop;
@@ -127,6 +128,34 @@ static void become_unclustered(struct pairing *p)
 		p->o.changed(p->o.ctx, NULL);
 }
 
+/* The lockout survives a restart: a brute force cannot clear it by
+ * crashing or restarting the daemon. */
+static void load_lockout(struct pairing *p)
+{
+	char *data = NULL, err[256], why[128];
+	size_t len = 0;
+	struct stat st;
+
+	snprintf(p->lockout_path, sizeof(p->lockout_path), "%s/%s", p->o.state_dir, PAIRING_LOCKOUT_FILE);
+	lockout_table_init(&p->lt, now_of(p));
+	int rc = atomic_file_read(p->lockout_path, LOCKOUT_TEXT_MAX, &data, &len, &st, err, sizeof(err));
+	if (rc < 0)
+		log_warn("pairing lockout: %s (starting with none)", err);
+	else if (rc == 0 && lockout_table_parse(&p->lt, data, len, now_of(p), why, sizeof(why)) < 0)
+		log_warn("pairing lockout: %s: %s (starting with none)", p->lockout_path, why);
+	if (data)
+		atomic_file_free(data, len);
+}
+
+static void save_lockout(struct pairing *p)
+{
+	char text[LOCKOUT_TEXT_MAX], err[256];
+	int n = lockout_table_format(&p->lt, now_of(p), text, sizeof(text));
+
+	if (n < 0 || atomic_file_write(p->lockout_path, text, (size_t)n, 0600, err, sizeof(err)) < 0)
+		log_warn("pairing lockout: cannot save %s: %s", p->lockout_path, n < 0 ? "too long" : err);
+}
+
 int pairing_open(struct pairing **out, const struct pairing_opts *o, char *err, size_t errlen)
 {
 	struct pairing *p;
@@ -144,7 +173,7 @@ int pairing_open(struct pairing **out, const struct pairing_opts *o, char *err, 
 		return -1;
 	}
 	p->o = *o;
-	lockout_init(&p->lo);
+	load_lockout(p);
 	snprintf(p->state_path, sizeof(p->state_path), "%s/%s", o->state_dir, CS_STATE_FILE);
 	snprintf(p->pending_path, sizeof(p->pending_path), "%s/%s", o->state_dir, CS_PENDING_FILE);
 	pairing_passwd_path(o->passwd_path, o->state_dir, p->passwd_path, sizeof(p->passwd_path));
@@ -197,9 +226,9 @@ const struct cluster_state *pairing_state(const struct pairing *p)
 	return p->clustered ? &p->cs : NULL;
 }
 
-const struct lockout *pairing_lockout(const struct pairing *p)
+const struct lockout *pairing_lockout(const struct pairing *p, const char *addr)
 {
-	return &p->lo;
+	return lockout_table_get(&p->lt, addr);
 }
 
 void pairing_describe(const struct pairing *p, char *out, size_t outlen)
@@ -224,9 +253,9 @@ static void drop_session(struct pairing *p)
 	mbedtls_platform_zeroize(&p->prop, sizeof(p->prop));
 }
 
-static void hello(struct pairing *p, struct ctl_resp *resp)
+static void hello(struct pairing *p, const struct peerlink_peer *who, struct ctl_resp *resp)
 {
-	uint64_t wait = lockout_wait_ms(&p->lo, now_of(p));
+	uint64_t wait = lockout_table_wait(&p->lt, who->addr, now_of(p));
 
 	ctl_resp_kv(resp, "version", "%d", PAIRING_PROTO_VERSION);
 	ctl_resp_kv(resp, "node.name", "%s", p->node_name);
@@ -285,8 +314,12 @@ static void pair_auth(struct pairing *p, const struct peerlink_peer *who, int ar
 		ctl_resp_err(resp, "busy: another pairing is in progress");
 		return;
 	}
-	wait = lockout_wait_ms(&p->lo, now);
+	wait = lockout_table_wait(&p->lt, who->addr, now);
 	if (wait) {
+		if (lockout_table_global(&p->lt, now))
+			log_warn(
+			    "pairing: %s refused: too many wrong passwords from all sources (ceiling %u/h)",
+			    who->addr, LOCKOUT_GLOBAL_PER_HOUR);
 		ctl_resp_err(resp, "locked, retry in %" PRIu64 " s", (wait + 999) / 1000);
 		ctl_resp_kv(resp, "retry_after_ms", "%" PRIu64, wait);
 		return;
@@ -307,13 +340,18 @@ static void pair_auth(struct pairing *p, const struct peerlink_peer *who, int ar
 		return;
 	}
 	if (!ok) {
-		lockout_fail(&p->lo, now);
-		log_warn("pairing: wrong admin password from %s (%u in a row)", who->addr, p->lo.failures);
+		lockout_table_fail(&p->lt, who->addr, now);
+		save_lockout(p);
+		log_warn("pairing: wrong admin password from %s (%u in a row)", who->addr,
+			 lockout_table_get(&p->lt, who->addr)->failures);
 		ctl_resp_err(resp, "wrong password");
-		ctl_resp_kv(resp, "retry_after_ms", "%" PRIu64, lockout_wait_ms(&p->lo, now));
+		ctl_resp_kv(resp, "retry_after_ms", "%" PRIu64, lockout_table_wait(&p->lt, who->addr, now));
 		return;
 	}
-	lockout_success(&p->lo);
+	if (lockout_table_get(&p->lt, who->addr)->failures) {
+		lockout_table_success(&p->lt, who->addr);
+		save_lockout(p);
+	}
 	p->sess_conn = who->conn_id;
 	log_info("pairing: %s authenticated with the admin password", who->addr);
 }
@@ -471,7 +509,7 @@ int pairing_handle(struct pairing *p, const struct peerlink_peer *who, int argc,
 	char err[256];
 
 	if (strcmp(v, "pair-hello") == 0) {
-		hello(p, resp);
+		hello(p, who, resp);
 		return 1;
 	}
 	if (strncmp(v, "pair-", 5) == 0) {

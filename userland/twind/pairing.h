@@ -18,11 +18,12 @@
 
 #include "cluster_state.h"
 #include "ctl_proto.h"
-#include "lockout.h"
+#include "lockout_table.h"
 #include "peerlink.h"
 
 #define PAIRING_PROTO_VERSION	 1
-#define PAIRING_PASSWD_FILE	 "admin.passwd" /* in state_dir unless admin_password_file says */
+#define PAIRING_PASSWD_FILE	 "admin.passwd"	   /* in state_dir unless admin_password_file says */
+#define PAIRING_LOCKOUT_FILE	 "pairing.lockout" /* in state_dir: wrong passwords per source */
 #define PAIRING_RESOLVE_RETRY_MS 5000
 #define PAIRING_NAME_MAX	 64
 
@@ -77,8 +78,8 @@ void pairing_serve(void *ctx, const struct peerlink_peer *who, int argc, char **
  * pairing session, dropping an uncommitted proposal. */
 void pairing_conn_closed(void *ctx, const struct peerlink_peer *who);
 
-/* Lockout state of pair-auth (for status and tests). */
-const struct lockout *pairing_lockout(const struct pairing *p);
+/* Lockout state of pair-auth for one source address (for status and tests). */
+const struct lockout *pairing_lockout(const struct pairing *p, const char *addr);
 
 /* --- initiator --- */
 
