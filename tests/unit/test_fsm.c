@@ -579,6 +579,25 @@ static void test_active_dual(void)
 	r = beat(&m, 7000, NS_ACTIVE, 100, PF, 6);
 	CHECK_EQ(r.to, NS_STANDBY);
 	CHECK_CONTAINS(r.reason, "node id 2 > 1");
+	/* our beats lapsed while we served (loop stalled past the lease): the
+	 * peer took over, and keeps, whatever the epochs say */
+	to_active(&m, &c); /* epoch 6 */
+	m.interrupted = 1;
+	CHECK(fsm_beat_flags(&m) & HB_F_INTERRUPTED);
+	r = beat(&m, 7000, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP, 7);
+	CHECK_EQ(r.to, NS_STANDBY);
+	CHECK_STR(r.reason,
+		  "dual active: this node yields (peer served without interruption: this node's beats "
+		  "lapsed while it served)");
+	CHECK_EQ(m.interrupted, 0); /* no longer serving */
+	CHECK(!(fsm_beat_flags(&m) & HB_F_INTERRUPTED));
+	/* ... and the other side of it: the peer's beats lapsed */
+	to_active(&m, &c);
+	r = beat(&m, 7000, NS_ACTIVE, 200, PF | HB_F_HOLDS_VIP | HB_F_INTERRUPTED, 5);
+	CHECK_EQ(r.to, NS_ACTIVE);
+	CHECK_STR(r.reason,
+		  "dual active: peer yields (this node served without interruption: the peer's beats "
+		  "lapsed while it served)");
 	/* a peer that was dead and comes back Active is new dual active */
 	to_active(&m, &c);
 	beat(&m, 7000, NS_STANDBY, 100, PF, 5);

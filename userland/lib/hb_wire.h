@@ -45,6 +45,7 @@
 #define HB_F_TAKEOVER_REQ     0x10 /* admin asked the sender to take over: Active, please release */
 #define HB_F_YIELDED	      0x20 /* sender released by admin: it loses elections for a while */
 #define HB_F_DEGRADED	      0x40 /* some of the sender's monitored interfaces are down: prefer a peer without */
+#define HB_F_INTERRUPTED      0x80 /* sender's beats lapsed while it served (loop stalled past its lease) */
 
 #ifndef __BPF__
 #include <stddef.h>

@@ -92,8 +92,8 @@ int lockout_table_format(const struct lockout_table *t, uint64_t now_ms, char *b
 
 	for (unsigned i = 0; i < t->n && o >= 0 && (size_t)o < len; i++) {
 		const struct lockout_src *s = &t->src[i];
-		o += snprintf(buf + o, len - (size_t)o, "src %s %" PRIu64 " %" PRIu32 " %" PRIu32 "\n", s->addr,
-			      lockout_wait_ms(&s->lo, now_ms), s->lo.next_delay, s->lo.failures);
+		o += snprintf(buf + o, len - (size_t)o, "src %s %" PRIu64 " %" PRIu32 " %" PRIu32 "\n",
+			      s->addr, lockout_wait_ms(&s->lo, now_ms), s->lo.next_delay, s->lo.failures);
 	}
 	return o < 0 || (size_t)o >= len ? -1 : o;
 }
@@ -165,7 +165,9 @@ int lockout_table_parse(struct lockout_table *t, const char *text, size_t len, u
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		line++;
 		if (!nl || parse_line(t, p, nl, now_ms) < 0) {
-			snprintf(why, whylen, "line %u: %s", line, nl ? "not 'global N' or 'src ADDR WAIT NEXT FAILURES'" : "no newline at the end");
+			snprintf(why, whylen, "line %u: %s", line,
+				 nl ? "not 'global N' or 'src ADDR WAIT NEXT FAILURES'"
+				    : "no newline at the end");
 			lockout_table_init(t, now_ms);
 			return -1;
 		}

@@ -9,6 +9,7 @@
 
 #include "arp.h"
 #include "daemon.h"
+#include "beat_lease.h"
 #include "fence_loader.h"
 #include "health.h"
 #include "cluster.h"
@@ -433,6 +434,25 @@ void act_peer_beat(struct twind *d, int peer_ev)
  * off from everything heard its last reply about when it heard its last
  * beat, so at the peer's death it cannot count a witness it no longer
  * reaches, however long the witness timeout. */
+void act_check_lapse(struct twind *d)
+{
+	struct lease_stats ls;
+
+	if (!d->lease)
+		return;
+	lease_get_stats(d->lease, &ls);
+	if (ls.dry == d->lease_dry_seen)
+		return;
+	d->lease_dry_seen = ls.dry;
+	if (!d->holds_vip && d->fsm.state != NS_ACTIVE)
+		return;
+	if (!d->fsm.interrupted)
+		log_warn("beats lapsed while serving (the loop stalled past the %u-beat lease): the peer may "
+			 "have taken over; this node is not the keeper if both serve",
+			 ls.threads ? lease_ticks(d->lease) : 0);
+	d->fsm.interrupted = 1;
+}
+
 int act_witness_reached(struct twind *d)
 {
 	uint64_t now = mono_ns() / 1000000ull, last_beat = 0;

@@ -191,7 +191,7 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-static int start_sender(struct beat_lease *l, unsigned idx, char *err, size_t errlen)
+static int start_sender(struct beat_lease *l, unsigned idx, int cpu, char *err, size_t errlen)
 {
 	struct sender *s = &l->snd[idx];
 	/* sender 0 beats every tick; the others stand in when its vCPU is
@@ -218,9 +218,11 @@ static int start_sender(struct beat_lease *l, unsigned idx, char *err, size_t er
 	/* mlockall(MCL_FUTURE) pins every stack page: keep them small */
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	/* one sender per CPU: a host stall of one vCPU leaves the others */
-	CPU_ZERO(&cpus);
-	CPU_SET(idx, &cpus);
-	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	if (cpu >= 0) {
+		CPU_ZERO(&cpus);
+		CPU_SET(cpu, &cpus);
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	}
 	if (l->cfg.sched_priority > 0) {
 		struct sched_param sp = {.sched_priority = l->cfg.sched_priority};
 		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
@@ -246,7 +248,23 @@ int lease_start(struct beat_lease **out, const struct beat_lease_cfg *cfg, uint6
 		size_t errlen)
 {
 	struct beat_lease *l = calloc(1, sizeof(*l));
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpu_of[LEASE_MAX_THREADS];
+	unsigned n = 0;
+	cpu_set_t allowed;
+
+	/* the CPUs this process may run on (taskset, a cgroup), not every
+	 * online one: pinning a sender outside them fails */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+		for (int c = 0; c < CPU_SETSIZE && n < LEASE_MAX_THREADS; c++)
+			if (CPU_ISSET(c, &allowed))
+				cpu_of[n++] = c;
+	}
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN); /* unknown: unpinned */
+		n = (unsigned)(cpus < 1 ? 1 : cpus > LEASE_MAX_THREADS ? LEASE_MAX_THREADS : cpus);
+		for (unsigned i = 0; i < n; i++)
+			cpu_of[i] = -1;
+	}
 
 	if (!l) {
 		snprintf(err, errlen, "beat lease: out of memory");
@@ -256,11 +274,11 @@ int lease_start(struct beat_lease **out, const struct beat_lease_cfg *cfg, uint6
 	l->t0_ns = t0_ns;
 	uint64_t ticks = (cfg->lease_ns + cfg->interval_ns - 1) / cfg->interval_ns;
 	l->ticks = (unsigned)(ticks < 1 ? 1 : ticks > LEASE_SLOTS - 2 ? LEASE_SLOTS - 2 : ticks);
-	l->n = (unsigned)(cpus < 1 ? 1 : cpus > LEASE_MAX_THREADS ? LEASE_MAX_THREADS : cpus);
+	l->n = n;
 	for (unsigned i = 0; i < LEASE_MAX_THREADS; i++)
 		l->snd[i].tfd = -1;
 	for (unsigned i = 0; i < l->n; i++) {
-		if (start_sender(l, i, err, errlen) < 0) {
+		if (start_sender(l, i, cpu_of[i], err, errlen) < 0) {
 			lease_stop(l);
 			return -1;
 		}

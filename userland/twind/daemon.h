@@ -58,7 +58,8 @@ struct twind {
 	struct hb_signer signer;
 	uint64_t seq_base; /* seq of tick 0 */
 	uint64_t seq_reserved;
-	uint64_t beat_overruns; /* ticks we were too late for: our own stalls */
+	uint64_t beat_overruns;	 /* ticks we were too late for: our own stalls */
+	uint64_t lease_dry_seen; /* lease ticks without a frame, as last checked (act_check_lapse) */
 
 	/* failover IP */
 	struct fence *fence;
@@ -129,6 +130,7 @@ void act_release_all(struct twind *d, const char *why); /* shutdown / start-up c
  * with force a takeover without the peer. Returns 0, or -1 with why. */
 int act_takeover(struct twind *d, int force, char *why, size_t len);
 int act_witness_reached(struct twind *d); /* the witness vouches for our LAN */
+void act_check_lapse(struct twind *d);	  /* each loop turn: did the beat lease run dry while serving? */
 void alarm_set(struct twind *d, const char *text);
 void alarm_clear(struct twind *d, const char *prefix);
 

@@ -219,7 +219,15 @@ static int keeper(struct ctx *c)
 {
 	const struct fsm *m = c->m;
 	int keep = fsm_split_brain_keeper(m->epoch, m->cfg.node_id, m->peer_epoch, m->cfg.peer_id);
+	int peer_int = !!(m->peer_flags & HB_F_INTERRUPTED);
 
+	if (m->interrupted != peer_int) {
+		/* a lapse of our own beats: the peer saw us dead and took over */
+		keep = peer_int;
+		why(c, "%s served without interruption: %s beats lapsed while it served",
+		    keep ? "this node" : "peer", keep ? "the peer's" : "this node's");
+		return keep;
+	}
 	if (m->epoch != m->peer_epoch)
 		why(c, "%s served without interruption: epoch %llu %c %llu", keep ? "this node" : "peer",
 		    (unsigned long long)m->epoch, keep ? '<' : '>', (unsigned long long)m->peer_epoch);
@@ -715,6 +723,8 @@ static void apply(struct fsm *m, const struct rule *ru, const struct ctx *c, str
 		m->epoch = MAX(m->epoch, m->peer_epoch) + 1;
 	if (a & FA_RELEASE)
 		m->holds_vip = 0;
+	if (!m->holds_vip && to != NS_ACTIVE && to != NS_SPLIT_BRAIN)
+		m->interrupted = 0; /* no longer serving: the lapse is over */
 	if (a & FA_CLAIM)
 		m->holds_vip = 1;
 	if (m->state == NS_INITIALIZING && to != NS_INITIALIZING && to != NS_INACTIVE)
@@ -785,7 +795,7 @@ uint8_t fsm_beat_flags(const struct fsm *m)
 {
 	return (m->failover_enabled ? HB_F_FAILOVER_ENABLED : 0) | (fsm_serviceable(m) ? HB_F_HEALTHY : 0) |
 	       (m->holds_vip ? HB_F_HOLDS_VIP : 0) | (m->yielded ? HB_F_YIELDED : 0) |
-	       (m->degraded ? HB_F_DEGRADED : 0);
+	       (m->degraded ? HB_F_DEGRADED : 0) | (m->interrupted ? HB_F_INTERRUPTED : 0);
 }
 
 /* --- printing --- */

@@ -80,6 +80,11 @@ struct fsm {
 	 * peer is preferred. Set by the caller (no event): the rules read it
 	 * at the next beat. */
 	int degraded;
+	/* This node's beats lapsed while it served (its loop stalled past the
+	 * beat lease, the XDP fence cut its failover IP): it did not serve
+	 * without interruption, so it is never the dual-active keeper. Set by
+	 * the caller, cleared by fsm_step when the node stops serving. */
+	int interrupted;
 	int failover_enabled;
 	uint64_t last_active_ms; /* last time this node was Active, 0 = never */
 	char reason[128];	 /* why the last transition/alarm happened */

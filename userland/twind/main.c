@@ -517,6 +517,8 @@ static int run(struct twind *d)
 		}
 		for (int i = 0; i < n; i++)
 			ready |= 1u << evs[i].data.u32;
+		/* a stall past the lease is known before any beat is judged */
+		act_check_lapse(d);
 		/* receive before anything judges the peer */
 		if (ready & (1u << T_RING))
 			beat_on_ring(d);

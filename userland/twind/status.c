@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "beat_lease.h"
@@ -266,6 +267,22 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 {
 	struct twind *d = ctx;
 
+#ifdef TWIN_TEST_HOOKS
+	/* tests only (test_hooks.h): stall the loop, not the beat senders, to
+	 * show the lease keeps beating for its length and then stops */
+	if (!strcmp(argv[0], "test-stall") && argc == 2) {
+		unsigned ms = 0;
+		if (sscanf(argv[1], "%u", &ms) != 1 || ms > 10000) {
+			ctl_resp_err(r, "usage: test-stall MS (0..10000)");
+			return;
+		}
+		log_warn("test-stall: the loop stops for %u ms", ms);
+		nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000},
+			  NULL);
+		ctl_resp_ok(r);
+		return;
+	}
+#endif
 	if (!strcmp(argv[0], "ping")) {
 		ctl_resp_ok(r);
 		ctl_resp_kv(r, "message", "pong");
