@@ -3,8 +3,9 @@
  * kernel module will offer: docs/ARCHITECTURE.md, "Kernel module").
  *
  * The main loop signs the frames of the next `lease` ticks in advance and
- * leaves them in a ring. One SCHED_FIFO sender thread per CPU of the process's affinity mask wakes at every
- * tick and sends that tick's frame on both paths; the first thread to claim
+ * leaves them in a ring. One SCHED_FIFO sender thread per CPU of the
+ * process's affinity mask wakes at every tick and sends that tick's frame
+ * on both paths; the first thread to claim
  * a tick sends it, so a vCPU stopped by the host (up to ~110 ms:
  * docs/ARCHITECTURE.md, "Host stalls") silences one thread, not the beat.
  * The threads never sign and never touch daemon state: when the loop stops
