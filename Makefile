@@ -56,7 +56,7 @@ SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: deps units all help test test-unit test-net check-format cppcheck format clean bench demo demo-ns
+.PHONY: deps units all help test test-unit test-net fuzz check-format cppcheck format clean bench demo demo-ns
 .SECONDARY:
 all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-bundle $(TOOLS)
 
@@ -65,6 +65,7 @@ help:
 	@echo "make test         every test (unit under ASan/UBSan, net, lint); needs root"
 	@echo "make test-unit    unit tests under ASan/UBSan"
 	@echo "make test-net     namespace tests with real twind pairs (root)"
+	@echo "make fuzz         every libFuzzer target for FUZZ_SECONDS (60) each: execs, coverage, crashes"
 	@echo "make demo         build the image, boot two qemu VMs from it, pair them, fail over (root)"
 	@echo "make demo-ns      the same pair in network namespaces, 1 ms client probe (root)"
 	@echo "make bench        failover benchmark, Twin vs keepalived (root)"
@@ -159,6 +160,12 @@ units: $(UNITS)
 test-net: all
 	./tests/net/run.sh
 
+# every libFuzzer target (tests/fuzz/fuzz_*.c) on its corpus in tests/fuzz/corpus/;
+# FUZZ_TARGETS="ctl drbd9" runs some, FUZZ_FLAGS adds libFuzzer flags. The CI smoke is tests/fuzz/run.sh at 15 s each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_FLAGS="$(FUZZ_FLAGS)" ./tests/fuzz/run.sh
+
 bench: all
 	./tests/bench/run.sh
 
@@ -178,7 +185,7 @@ cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -D__linux__ \
 		-Iuserland/lib -Iuserland/twind userland/lib userland/twind userland/twinctl userland/twin-bundle \
-		tests/unit tests/tools
+		tests/unit tests/tools tests/fuzz
 
 clean:
 	rm -rf build build-san

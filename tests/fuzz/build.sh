@@ -2,9 +2,11 @@
 # Build one libFuzzer target and run it for SECONDS (0 = build only):
 #   tests/fuzz/build.sh hb_decode 20 [extra libFuzzer flags...]
 # Target X is tests/fuzz/fuzz_X.c linked with the sources in the table below.
-# Seeds: if fuzz_X.c has a FUZZ_SEED main, it is built as a plain program and
-# writes seeds; files matching the SEEDS globs are copied in too. The working
-# corpus and crash files stay in $FUZZ_OUT (default build/fuzz).
+# Corpus: the committed seeds in tests/fuzz/corpus/X/ (read, never written)
+# and the working corpus $FUZZ_OUT/corpus-X (default build/fuzz), where new
+# inputs and crash files go. If fuzz_X.c has a FUZZ_SEED main, it is built
+# as a plain program and writes more seeds into the working corpus; files
+# matching the SEEDS globs are copied in too.
 set -euo pipefail
 shopt -s nullglob globstar
 
@@ -18,10 +20,19 @@ declare -A SOURCES=(
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 	[bundle]="userland/lib/bundle.c"
 	[witness]="userland/twind/witness_track.c userland/twind/arp.c"
+	[cfgsync]="userland/twind/cfgsync.c userland/lib/ctl_proto.c userland/lib/atomic_file.c"
+	[evqueue]="userland/twind/evqueue.c userland/lib/ctl_proto.c userland/lib/atomic_file.c"
+	[pairing]="userland/twind/cluster_state.c userland/lib/identity.c userland/lib/ctl_proto.c
+		userland/lib/atomic_file.c userland/lib/rng.c"
+	[drbd]="userland/twind/drbd.c userland/twind/drbd9.c userland/twind/subproc.c"
+	[drbd9]="userland/twind/drbd9.c userland/twind/drbd.c userland/twind/subproc.c"
 )
 # target -> extra link flags
 declare -A LIBS=(
 	[hb_decode]="-lmbedcrypto"
+	[cfgsync]="-lmbedcrypto"
+	[evqueue]="-lmbedcrypto"
+	[pairing]="-lmbedx509 -lmbedcrypto"
 )
 # target -> globs of files to start the corpus with
 declare -A SEEDS=(
@@ -45,6 +56,7 @@ harness=tests/fuzz/fuzz_$target.c
 out=${FUZZ_OUT:-build/fuzz}
 cc=${FUZZ_CC:-clang}
 corpus=$out/corpus-$target
+seeds=tests/fuzz/corpus/$target
 mkdir -p "$out" "$corpus"
 
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
@@ -65,9 +77,12 @@ fi
 for f in ${SEEDS[$target]:-}; do
 	cp -- "$f" "$corpus/seed-$(basename "$f")"
 done
-echo "fuzz: corpus $corpus ($(find "$corpus" -type f | wc -l) files)"
+dirs=("$corpus")
+[ -d "$seeds" ] && dirs+=("$seeds")
+echo "fuzz: corpus $corpus ($(find "$corpus" -type f | wc -l) files)" \
+	"+ $seeds ($(find "$seeds" -type f 2>/dev/null | wc -l) files)"
 
 [ "$secs" -gt 0 ] || exit 0
 echo "fuzz: running $target for ${secs}s"
 exec "$out/fuzz_$target" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-	-artifact_prefix="$out/crash-$target-" "$@" "$corpus"
+	-artifact_prefix="$out/crash-$target-" "$@" "${dirs[@]}"

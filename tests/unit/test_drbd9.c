@@ -1,6 +1,7 @@
 /* DRBD 9 events2: the initial "exists" picture, a resync with progress,
  * role changes, a lost connection, other resources and volumes ignored,
  * malformed lines refused, and the version line of /proc/drbd. */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -112,6 +113,27 @@ static void test_lines(void)
 	CHECK_STR(s.connection, "");
 }
 
+/* Found by tests/fuzz/fuzz_drbd9.c: a "done:" out of int range or NaN was
+ * cast to int (undefined behaviour, a UBSan report); it is clamped now. */
+static void test_done_range(void)
+{
+	static const struct {
+		const char *done;
+		int want;
+	} cases[] = {{"1e300", 1000}, {"nan", 0},  {"-inf", 0},	   {"-12", 0},
+		     {"100", 1000},   {"0.04", 0}, {"99.96", 1000}};
+	struct drbd9 s;
+	char line[200];
+
+	drbd9_init(&s, "r0", 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "change peer-device name:r0 volume:0 replication:SyncTarget done:%s", cases[i].done);
+		CHECK_EQ(drbd9_apply(&s, line), 1);
+		CHECK_EQ(s.done_permille, cases[i].want);
+	}
+}
+
 static void test_version(void)
 {
 	CHECK_EQ(drbd_proc_version("version: 9.2.4 (api:2/proto:86-122)\nGIT-hash: x\n"), 9);
@@ -124,5 +146,6 @@ static void test_version(void)
 TEST_MAIN("drbd9", {
 	test_initial();
 	test_lines();
+	test_done_range();
 	test_version();
 })

@@ -235,6 +235,90 @@ fail:
 	return -1;
 }
 
+/* One "key=value" proposal token; -1 on a bad or repeated key. */
+static int prop_token(struct cluster_state *cs, const char *tok, unsigned *seen, char *why, size_t wlen)
+{
+	static const char *const keys[] = {"version",	  "cluster_id",	  "cluster_key",
+					   "failover_ip", "initiator_id", "responder_id"};
+	const char *eq = strchr(tok, '=');
+	size_t klen = eq ? (size_t)(eq - tok) : 0;
+	unsigned k;
+	char *end;
+	size_t olen;
+
+	for (k = 0; k < 6; k++)
+		if (eq && strlen(keys[k]) == klen && strncmp(tok, keys[k], klen) == 0)
+			break;
+	if (k == 6) {
+		snprintf(why, wlen, "unknown field '%.32s'", tok);
+		return -1;
+	}
+	if (*seen & (1u << k)) {
+		snprintf(why, wlen, "%s given twice", keys[k]);
+		return -1;
+	}
+	*seen |= 1u << k;
+	const char *v = eq + 1;
+	errno = 0;
+	switch (k) {
+	case 0:
+		if (strcmp(v, "1"))
+			goto bad;
+		return 0;
+	case 1:
+		if (strlen(v) != 8 || strspn(v, "0123456789abcdef") != 8)
+			goto bad;
+		cs->cluster_id = (uint32_t)strtoul(v, &end, 16);
+		return cs->cluster_id ? 0 : (snprintf(why, wlen, "cluster_id must not be 0"), -1);
+	case 2:
+		if (mbedtls_base64_decode(cs->key, sizeof(cs->key), &olen, (const unsigned char *)v,
+					  strlen(v)) ||
+		    olen != CS_KEY_LEN)
+			goto bad;
+		return 0;
+	case 3:
+		if (!cluster_vip_valid(v))
+			goto bad;
+		snprintf(cs->failover_ip, sizeof(cs->failover_ip), "%s", v);
+		return 0;
+	default: {
+		unsigned long id = strtoul(v, &end, 10);
+		if (!*v || *end || errno || id < 1 || id > 255)
+			goto bad;
+		if (k == 4)
+			cs->peer_id = (uint8_t)id;
+		else
+			cs->node_id = (uint8_t)id;
+		return 0;
+	}
+	}
+bad:
+	snprintf(why, wlen, "invalid %s", keys[k]);
+	return -1;
+}
+
+int cluster_proposal_parse(int argc, char *const argv[], struct cluster_state *cs, char *why, size_t wlen)
+{
+	unsigned seen = 0;
+
+	memset(cs, 0, sizeof(*cs));
+	for (int i = 0; i < argc; i++)
+		if (prop_token(cs, argv[i], &seen, why, wlen))
+			goto fail;
+	if (seen != 0x3f) {
+		snprintf(why, wlen, "fields missing");
+		goto fail;
+	}
+	if (cs->node_id == cs->peer_id) {
+		snprintf(why, wlen, "both nodes would have id %u", cs->node_id);
+		goto fail;
+	}
+	return 0;
+fail:
+	mbedtls_platform_zeroize(cs, sizeof(*cs));
+	return -1;
+}
+
 int cluster_state_load(const char *path, struct cluster_state *cs, char *err, size_t errlen)
 {
 	char *data = NULL, why[160];

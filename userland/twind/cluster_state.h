@@ -41,6 +41,16 @@ int cluster_state_format(const struct cluster_state *cs, char *out, size_t outle
  * "line N: reason" (or "missing KEY") in err; cs is wiped on error. */
 int cluster_state_parse(const char *text, size_t len, struct cluster_state *cs, char *err, size_t errlen);
 
+/* The fields of a pair-propose request (docs/PAIRING.md §4 step 2), one
+ * "key=value" token each, every key exactly once: version=1, cluster_id
+ * (8 lowercase hex digits, not 0), cluster_key (base64 of 32 bytes),
+ * failover_ip (A.B.C.D/N), initiator_id and responder_id (1..255,
+ * different). Fills cluster_id, key, failover_ip, peer_id (the initiator)
+ * and node_id (the responder, who parses it); the rest of cs is zero. 0, or
+ * -1 with a reason in why ("invalid cluster_key", "fields missing", ...);
+ * cs is wiped on error. */
+int cluster_proposal_parse(int argc, char *const argv[], struct cluster_state *cs, char *why, size_t wlen);
+
 /* 0 loaded, 1 absent, -1 with "PATH: reason" (also for a file readable by
  * group or others: it holds the cluster key). */
 int cluster_state_load(const char *path, struct cluster_state *cs, char *err, size_t errlen);

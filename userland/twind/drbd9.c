@@ -112,8 +112,12 @@ int drbd9_apply(struct drbd9 *s, const char *line)
 			s->peer_disk = disk_of(v);
 		if (field(line, "out-of-sync", v, sizeof(v)) == 0)
 			s->oos_kib = strtoull(v, NULL, 10);
-		if (field(line, "done", v, sizeof(v)) == 0)
-			s->done_permille = (int)(strtod(v, NULL) * 10.0 + 0.5);
+		if (field(line, "done", v, sizeof(v)) == 0) {
+			/* a percentage; a value out of int range (or NaN) must not
+			 * reach the cast, which is undefined behaviour */
+			double d = strtod(v, NULL);
+			s->done_permille = d >= 0 && d <= 100 ? (int)(d * 10.0 + 0.5) : d > 100 ? 1000 : 0;
+		}
 		if (gone) {
 			s->peer_disk = DRBD_DISK_UNKNOWN;
 			s->replication[0] = 0;

@@ -356,73 +356,10 @@ static void pair_auth(struct pairing *p, const struct peerlink_peer *who, int ar
 	log_info("pairing: %s authenticated with the admin password", who->addr);
 }
 
-/* One "key=value" proposal token; -1 on a bad or repeated key. */
-static int prop_token(struct cluster_state *cs, const char *tok, unsigned *seen, char *why, size_t wlen)
-{
-	static const char *const keys[] = {"version",	  "cluster_id",	  "cluster_key",
-					   "failover_ip", "initiator_id", "responder_id"};
-	const char *eq = strchr(tok, '=');
-	size_t klen = eq ? (size_t)(eq - tok) : 0;
-	unsigned k;
-	char *end;
-	size_t olen;
-
-	for (k = 0; k < 6; k++)
-		if (eq && strlen(keys[k]) == klen && strncmp(tok, keys[k], klen) == 0)
-			break;
-	if (k == 6) {
-		snprintf(why, wlen, "unknown field '%.32s'", tok);
-		return -1;
-	}
-	if (*seen & (1u << k)) {
-		snprintf(why, wlen, "%s given twice", keys[k]);
-		return -1;
-	}
-	*seen |= 1u << k;
-	const char *v = eq + 1;
-	errno = 0;
-	switch (k) {
-	case 0:
-		if (strcmp(v, "1"))
-			goto bad;
-		return 0;
-	case 1:
-		if (strlen(v) != 8 || strspn(v, "0123456789abcdef") != 8)
-			goto bad;
-		cs->cluster_id = (uint32_t)strtoul(v, &end, 16);
-		return cs->cluster_id ? 0 : (snprintf(why, wlen, "cluster_id must not be 0"), -1);
-	case 2:
-		if (mbedtls_base64_decode(cs->key, sizeof(cs->key), &olen, (const unsigned char *)v,
-					  strlen(v)) ||
-		    olen != CS_KEY_LEN)
-			goto bad;
-		return 0;
-	case 3:
-		if (!cluster_vip_valid(v))
-			goto bad;
-		snprintf(cs->failover_ip, sizeof(cs->failover_ip), "%s", v);
-		return 0;
-	default: {
-		unsigned long id = strtoul(v, &end, 10);
-		if (!*v || *end || errno || id < 1 || id > 255)
-			goto bad;
-		if (k == 4)
-			cs->peer_id = (uint8_t)id;
-		else
-			cs->node_id = (uint8_t)id;
-		return 0;
-	}
-	}
-bad:
-	snprintf(why, wlen, "invalid %s", keys[k]);
-	return -1;
-}
-
 static void pair_propose(struct pairing *p, const struct peerlink_peer *who, int argc, char **argv,
 			 struct ctl_resp *resp)
 {
-	struct cluster_state cs = {0};
-	unsigned seen = 0;
+	struct cluster_state cs;
 	char why[96];
 
 	if (p->clustered) {
@@ -433,20 +370,8 @@ static void pair_propose(struct pairing *p, const struct peerlink_peer *who, int
 		ctl_resp_err(resp, "not authenticated: pair-auth first");
 		return;
 	}
-	for (int i = 1; i < argc; i++)
-		if (prop_token(&cs, argv[i], &seen, why, sizeof(why))) {
-			mbedtls_platform_zeroize(&cs, sizeof(cs));
-			ctl_resp_err(resp, "bad proposal: %s", why);
-			return;
-		}
-	if (seen != 0x3f) {
-		mbedtls_platform_zeroize(&cs, sizeof(cs));
-		ctl_resp_err(resp, "bad proposal: fields missing");
-		return;
-	}
-	if (cs.node_id == cs.peer_id) {
-		ctl_resp_err(resp, "bad proposal: both nodes would have id %u", cs.node_id);
-		mbedtls_platform_zeroize(&cs, sizeof(cs));
+	if (cluster_proposal_parse(argc - 1, argv + 1, &cs, why, sizeof(why))) {
+		ctl_resp_err(resp, "bad proposal: %s", why);
 		return;
 	}
 	/* Identities and address as the connection proved them, never as claimed. */
