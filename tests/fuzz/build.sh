@@ -26,6 +26,7 @@ declare -A SOURCES=(
 		userland/lib/atomic_file.c userland/lib/rng.c"
 	[drbd]="userland/twind/drbd.c userland/twind/drbd9.c userland/twind/subproc.c"
 	[drbd9]="userland/twind/drbd9.c userland/twind/drbd.c userland/twind/subproc.c"
+	[lockout]="userland/lib/lockout_table.c userland/lib/lockout.c"
 )
 # target -> extra link flags
 declare -A LIBS=(

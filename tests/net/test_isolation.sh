@@ -65,7 +65,7 @@ check "...b keeps serving" state_is b "$NS_B" Active
 check "...and b says it serves alone" alarm_has b "$NS_B" "serving alone"
 plug_back a
 check "links back: a Standby, b Active" wait_for 5 bash -c "$TWINCTL -s $WORK/a/twind.sock status --raw | grep -q '^peer.state=Active' && $TWINCTL -s $WORK/a/twind.sock status --raw | grep -q '^node.state=Standby'"
-check "...alarms cleared on both" bash -c "! $TWINCTL -s $WORK/b/twind.sock status --raw | grep '^alarm\.' | grep -q 'serving alone'"
+check "...alarms cleared on both (once b hears a too)" wait_for 3 bash -c "! $TWINCTL -s $WORK/b/twind.sock status --raw | grep '^alarm\.' | grep -q 'serving alone'"
 
 # --- the witness itself goes away: nobody is cut off, nothing moves
 in_ns "$NS_C" ip addr del $IP_C/24 dev eth0
