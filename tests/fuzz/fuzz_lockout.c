@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	int n = lockout_table_format(&t, now, text, sizeof(text));
 	if (n < 0 || lockout_table_parse(&u, text, (size_t)n, now, why, sizeof(why)) < 0)
 		abort();
-	if (u.n != t.n || lockout_table_format(&u, now, again, sizeof(again)) != n || memcmp(text, again, (size_t)n))
+	if (u.n != t.n || lockout_table_format(&u, now, again, sizeof(again)) != n ||
+	    memcmp(text, again, (size_t)n))
 		abort();
 	/* and it stays usable */
 	lockout_table_fail(&u, "10.0.0.1", now);

@@ -418,6 +418,14 @@ static void job_step(struct twind *d)
 		j->step = 1;
 	}
 	if (j->step == 1) {
+		/* promote only once connected: DRBD then resyncs the victim
+		 * from us; promoting before would run fence-peer against the
+		 * victim in the middle of its handshake */
+		if (replica_enabled(d) && !(d->drbd_st_ok && drbd_connected(&d->drbd_st))) {
+			snprintf(j->msg, sizeof(j->msg), "waiting for DRBD to connect (%s)",
+				 d->drbd_st_ok ? d->drbd_st.conn : "no state");
+			return;
+		}
 		j->step = 2;
 		snprintf(j->msg, sizeof(j->msg), "taking over");
 		if (d->fsm.state == NS_SPLIT_BRAIN)
@@ -794,6 +802,17 @@ static void op_result(struct twind *d, struct ctl_resp *r)
 	}
 }
 
+/* A repair runs here or on the peer, or this node's part of one ended
+ * less than a minute ago */
+static int repairing(const struct twind *d)
+{
+	const struct sbc *s = d->sbc;
+
+	if (s->op == OP_VICTIM || s->op == OP_SURVIVOR || s->op == OP_SYNC || s->job.state == JOB_RUNNING)
+		return 1;
+	return s->job.state == JOB_DONE && now_ms() < s->job.started_ms + PHASE_TIMEOUT_MS;
+}
+
 int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 {
 	struct sbc *s = d->sbc;
@@ -803,7 +822,15 @@ int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		return 0;
 	if (!strcmp(argv[0], "drbd-event") && argc >= 2) {
 		/* DRBD's handlers (rootfs/usr/lib/twin/drbd-handler) */
-		if (!strcmp(argv[1], "split-brain")) {
+		if (!strcmp(argv[1], "split-brain") && repairing(d)) {
+			/* DRBD's own handshake can meet the split a while after the
+			 * links returned, when the admin's repair already runs: the
+			 * victim's discard resolves it */
+			log_info("DRBD reports split brain on %s during the repair: left to the repair",
+				 argc > 2 ? argv[2] : d->cfg.drbd_resource);
+			ctl_resp_ok(r);
+			ctl_resp_kv(r, "message", "a split-brain repair is running");
+		} else if (!strcmp(argv[1], "split-brain")) {
 			log_warn("DRBD reports split brain on %s", argc > 2 ? argv[2] : d->cfg.drbd_resource);
 			cluster_event(d, "split_brain", "DRBD %s reported split brain on %s",
 				      argc > 2 ? argv[2] : d->cfg.drbd_resource, d->cfg.node_name);
