@@ -74,9 +74,10 @@ struct sbc {
 	char by[64];
 	char op_msg[384];
 	uint64_t op_started_ms, phase_started_ms, sync_started_ms;
-	int op_asking;	      /* sb-run in flight */
-	int advancing;	      /* inside job_advance */
-	int pending_at_start; /* state_dir/split_brain was there at sbc_open */
+	int op_asking;		 /* sb-run in flight */
+	int advancing;		 /* inside job_advance */
+	int pending_at_start;	 /* state_dir/split_brain was there at sbc_open */
+	int connected_after_job; /* DRBD connected since this node's part of a repair ended */
 };
 
 static uint64_t now_ms(void)
@@ -335,6 +336,7 @@ static int job_start(struct twind *d, enum job_role role, const char *by, char *
 	memset(j, 0, sizeof(*j));
 	j->role = role;
 	j->state = JOB_RUNNING;
+	d->sbc->connected_after_job = 0;
 	j->started_ms = now_ms();
 	snprintf(j->msg, sizeof(j->msg), "%s", role == ROLE_VICTIM ? "yielding" : "reconnecting");
 	log_warn("split brain: %s is the %s (%s)", d->cfg.node_name,
@@ -677,6 +679,8 @@ void sbc_tick(struct twind *d)
 			s->began_real_s = now_s();
 		}
 		s->drbd_connected = c;
+		if (c && s->job.state == JOB_DONE)
+			s->connected_after_job = 1;
 	} else if (!replica_enabled(d)) {
 		if (s->peer_was_alive && !d->peer.alive)
 			s->began_real_s = now_s();
@@ -810,7 +814,9 @@ static int repairing(const struct twind *d)
 
 	if (s->op == OP_VICTIM || s->op == OP_SURVIVOR || s->op == OP_SYNC || s->job.state == JOB_RUNNING)
 		return 1;
-	return s->job.state == JOB_DONE && now_ms() < s->job.started_ms + PHASE_TIMEOUT_MS;
+	/* after our part: until DRBD connected again (the resync), not after */
+	return s->job.state == JOB_DONE && !s->connected_after_job &&
+	       now_ms() < s->job.started_ms + PHASE_TIMEOUT_MS;
 }
 
 int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
