@@ -806,8 +806,8 @@ static void op_result(struct twind *d, struct ctl_resp *r)
 	}
 }
 
-/* A repair runs here or on the peer, or this node's part of one ended
- * less than a minute ago */
+/* A repair runs here or on the peer, or this node's part of one ended and
+ * DRBD has not connected since (within a phase timeout) */
 static int repairing(const struct twind *d)
 {
 	const struct sbc *s = d->sbc;
