@@ -32,7 +32,7 @@ declare -A SOURCES=(
 declare -A LIBS=(
 	[hb_decode]="-lmbedcrypto"
 	[cfgsync]="-lmbedcrypto"
-	[evqueue]="-lmbedcrypto"
+	[evqueue]="-lmbedcrypto -lz"
 	[pairing]="-lmbedx509 -lmbedcrypto"
 )
 # target -> globs of files to start the corpus with

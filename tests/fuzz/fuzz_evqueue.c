@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,17 +195,10 @@ static void fuzz_rx_file(const uint8_t *data, size_t size)
 
 /* --- events.journal --- */
 
+/* the journal's CRC-32 (IEEE), zlib's as in evqueue.c */
 static uint32_t crc32_ieee(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint32_t c = 0xffffffffu;
-
-	while (len--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
+	return (uint32_t)crc32(0L, data, (uInt)len);
 }
 
 struct snap {

@@ -436,20 +436,17 @@ void act_peer_beat(struct twind *d, int peer_ev)
  * reaches, however long the witness timeout. */
 void act_check_lapse(struct twind *d)
 {
-	struct lease_stats ls;
+	uint64_t dry;
 
-	if (!d->lease)
+	if (!d->lease || (dry = lease_dry(d->lease)) == d->lease_dry_seen)
 		return;
-	lease_get_stats(d->lease, &ls);
-	if (ls.dry == d->lease_dry_seen)
-		return;
-	d->lease_dry_seen = ls.dry;
+	d->lease_dry_seen = dry;
 	if (!d->holds_vip && d->fsm.state != NS_ACTIVE)
 		return;
 	if (!d->fsm.interrupted)
 		log_warn("beats lapsed while serving (the loop stalled past the %u-beat lease): the peer may "
 			 "have taken over; this node is not the keeper if both serve",
-			 ls.threads ? lease_ticks(d->lease) : 0);
+			 lease_ticks(d->lease));
 	d->fsm.interrupted = 1;
 }
 

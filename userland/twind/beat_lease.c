@@ -301,6 +301,11 @@ void lease_stop(struct beat_lease *l)
 	free(l);
 }
 
+uint64_t lease_dry(const struct beat_lease *l)
+{
+	return atomic_load(&l->dry);
+}
+
 void lease_get_stats(const struct beat_lease *l, struct lease_stats *s)
 {
 	memset(s, 0, sizeof(*s));

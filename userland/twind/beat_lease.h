@@ -77,5 +77,7 @@ struct lease_stats {
 	unsigned threads;
 };
 void lease_get_stats(const struct beat_lease *l, struct lease_stats *s);
+/* Ticks that found no signed frame so far (lease_stats.dry), one atomic load. */
+uint64_t lease_dry(const struct beat_lease *l);
 
 #endif

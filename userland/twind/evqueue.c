@@ -9,6 +9,8 @@
  *   C CUT DROPPED              every id <= CUT is gone (acked or dropped) */
 #include "evqueue.h"
 
+#include <zlib.h>
+
 #include "atomic_file.h"
 
 #include <errno.h>
@@ -49,17 +51,10 @@ struct evq {
 
 /* --- helpers --- */
 
+/* CRC-32 (IEEE) of the journal records: zlib's */
 static uint32_t crc32_ieee(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint32_t c = 0xffffffffu;
-
-	while (len--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
+	return (uint32_t)crc32(0L, data, (uInt)len);
 }
 
 int evq_kind_valid(const char *kind)
