@@ -52,8 +52,28 @@ secondary)
 disconnect)
 	set_ $me cs StandAlone; set_ $me prole Unknown; set_ $me pdisk DUnknown ;;
 connect)
+	[ "$(get $me cs)" = StandAlone ] || { echo "r0: Failure: (125) Device has a net-config (use disconnect first)" >&2; exit 10; }
+	# the receiver of a connection DRBD just dropped can still hold the port
+	if [ -s "$me/connect_busy" ] && [ "$(cat "$me/connect_busy")" -gt 0 ]; then
+		echo $(($(cat "$me/connect_busy") - 1)) >"$me/connect_busy"
+		echo "r0: Failure: (102) Local address(port) already in use." >&2
+		exit 10
+	fi
 	set_ $me cs WFConnection
 	[ $discard = 1 ] && touch "$me/discard"
+	# a handshake that fails (a connection lost in it): DRBD has cleared
+	# --discard-my-data when it began, and both end StandAlone
+	if [ "$(get $peer cs)" = WFConnection ] && [ -s "$me/../drop_handshakes" ] &&
+		[ "$(cat "$me/../drop_handshakes")" -gt 0 ]; then
+		echo $(($(cat "$me/../drop_handshakes") - 1)) >"$me/../drop_handshakes"
+		rm -f "$me/discard" "$peer/discard"
+		set_ $me cs StandAlone
+		set_ $peer cs StandAlone
+		echo "$(date +%s%N) handshake dropped" | tee -a "$peer/ops" >>"$me/ops"
+		render $peer
+		render $me
+		exit 0
+	fi
 	if [ "$(get $peer cs)" = WFConnection ] && { [ -e "$me/discard" ] || [ -e "$peer/discard" ]; }; then
 		# handshake: the discarding side becomes a copy of the other
 		for n in "$me" "$peer"; do
@@ -109,7 +129,7 @@ boot_pair() { # boot_pair [extra config lines]: fresh DRBD, a Active + Primary, 
 	local n
 	for n in a b; do
 		mkdir -p "$WORK/$n"
-		rm -rf "$WORK/$n/state" "$WORK/$n/ops" "$WORK/$n/discard" "$WORK/$n/held"
+		rm -rf "$WORK/$n/state" "$WORK/$n/ops" "$WORK/$n/discard" "$WORK/$n/held" "$WORK/$n/connect_busy" "$WORK/drop_handshakes"
 		printf '%s\n' cs=Connected role=Secondary prole=Secondary disk=UpToDate pdisk=UpToDate dw=1000 oos=0 \
 			"gi=$([ $n = a ] && echo 1A1A1A1A1A1A1A1A || echo 2B2B2B2B2B2B2B2B)" >"$WORK/$n/st"
 		st $n

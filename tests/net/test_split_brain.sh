@@ -142,8 +142,16 @@ heal
 check "second split: both SplitBrain" wait_for 5 both_sb
 proposal_b() { $TWINCTL -s "$WORK/a/twind.sock" status | grep -q "keep b: it wrote 8 MiB since the split, a wrote 4 MiB (a's writes are lost)"; }
 check "proposal: b (more written), a's writes named as lost" wait_for 3 proposal_b
+# DRBD loses the first handshake (and with it the discard), and a's first
+# connect finds the port still held: both connect again
+echo 1 >"$WORK/drop_handshakes"
+echo 1 >"$WORK/a/connect_busy"
 out=$(ctl a "$NS_A" split-brain repair --survivor b --yes 2>&1)
 check "repair (survivor b, from a): $(tail -1 <<<"$out")" grep -q "split brain repaired: b survives" <<<"$out"
+check "...through a dropped handshake" grep -q "handshake dropped" <(ops a)
+n_discard=$(grep -c "connect --discard-my-data" <(ops a))
+check "...a connected with the discard again after it ($n_discard connects: busy, dropped, resynced)" [ "$n_discard" = 3 ]
+check "...b connected again too" grep -q "DRBD dropped the connection (StandAlone): connecting again$" "$WORK/b/twind.log"
 check "b Active" wait_for 5 state_is b "$NS_B" Active
 check "a Standby" wait_for 5 state_is a "$NS_A" Standby
 check "a discarded its data" grep -q "connect --discard-my-data" <(ops a)

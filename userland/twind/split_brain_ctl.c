@@ -25,6 +25,7 @@
 #define PEER_INFO_OP_MS	 200   /* ... and while a repair runs */
 #define GI_EVERY_MS	 5000  /* drbdadm get-gi while split */
 #define PHASE_TIMEOUT_MS 90000 /* one side's part of a repair */
+#define RETRY_MS	 1000  /* a drbdadm connect that failed, a handshake DRBD dropped */
 
 enum job_state { JOB_NONE, JOB_RUNNING, JOB_DONE, JOB_FAILED };
 enum job_role { ROLE_VICTIM = 1, ROLE_SURVIVOR = 2 };
@@ -40,6 +41,8 @@ struct sb_job {
 	int step;
 	int waiting; /* our drbdadm is running */
 	uint64_t started_ms;
+	uint64_t retry_ms; /* the next connect not before */
+	int retries;
 	char msg[200];
 };
 
@@ -357,9 +360,10 @@ static void job_run_drbd(struct twind *d, enum drbd_op op)
 	snprintf(s->job.msg, sizeof(s->job.msg), "%s", drbd_op_name(op, name, sizeof(name)));
 }
 
-/* The victim: yield (release the IP, demote), then DRBD's discard. */
-static const enum drbd_op victim_ops[] = {DRBD_DEMOTE, DRBD_DISCONNECT, DRBD_CONNECT_DISCARD};
-#define N_VICTIM_OPS (sizeof(victim_ops) / sizeof(victim_ops[0]))
+static int standalone(const struct twind *d)
+{
+	return d->drbd_st_ok && !strcmp(d->drbd_st.conn, "StandAlone");
+}
 
 static void job_step(struct twind *d);
 static void clear_pending(struct twind *d, const char *reason);
@@ -377,14 +381,41 @@ static void job_advance(struct twind *d)
 	s->advancing = 0;
 }
 
+/* DRBD clears --discard-my-data once a connection reaches the handshake,
+ * also one that then fails (DRBD drops it: "Split-Brain detected but
+ * unresolved", both StandAlone). Until the resync connected, a victim
+ * whose part is done connects again with the discard, and the survivor
+ * waiting for the connection connects again: the next handshake resolves. */
+static int job_rearm(struct twind *d)
+{
+	struct sb_job *j = &d->sbc->job;
+	uint64_t t = now_ms();
+
+	if (!replica_enabled(d) || j->waiting || !standalone(d) || t < j->retry_ms ||
+	    t > j->started_ms + PHASE_TIMEOUT_MS)
+		return 0;
+	if (j->role == ROLE_VICTIM ? j->state != JOB_DONE || d->sbc->connected_after_job
+				   : j->state != JOB_RUNNING || j->step != 1)
+		return 0;
+	j->retries++;
+	j->retry_ms = t + RETRY_MS;
+	log_warn("split brain repair: DRBD dropped the connection (StandAlone): connecting again%s",
+		 j->role == ROLE_VICTIM ? " with --discard-my-data" : "");
+	job_run_drbd(d, j->role == ROLE_VICTIM ? DRBD_CONNECT_DISCARD : DRBD_CONNECT);
+	return 1;
+}
+
+/* The victim: yield (release the IP, demote), StandAlone, then DRBD's
+ * discard. The survivor: connect, and once DRBD connected take over. */
 static void job_step(struct twind *d)
 {
 	struct sbc *s = d->sbc;
 	struct sb_job *j = &s->job;
+	uint64_t t = now_ms();
 
-	if (j->state != JOB_RUNNING || j->waiting)
+	if (job_rearm(d) || j->state != JOB_RUNNING || j->waiting)
 		return;
-	if (now_ms() > j->started_ms + PHASE_TIMEOUT_MS) {
+	if (t > j->started_ms + PHASE_TIMEOUT_MS) {
 		job_fail(d, "timed out: ", j->msg);
 		return;
 	}
@@ -399,22 +430,36 @@ static void job_step(struct twind *d)
 				clear_pending(d, "repair: this node yields");
 			}
 		}
-		if (!replica_enabled(d)) {
-			j->step = 1 + (int)N_VICTIM_OPS;
-		} else if (j->step <= (int)N_VICTIM_OPS) {
-			if (subproc_running(&d->drbd.sp))
-				return; /* the release's demote first */
-			job_run_drbd(d, victim_ops[j->step - 1]);
+		if (replica_enabled(d) && subproc_running(&d->drbd.sp))
+			return; /* the release's demote first */
+		if (replica_enabled(d) && j->step == 1) {
+			job_run_drbd(d, DRBD_DEMOTE);
+			return;
+		}
+		if (replica_enabled(d) && j->step == 2) {
+			/* a connect needs StandAlone; disconnect fails when already there */
+			if (!standalone(d)) {
+				if (t >= j->retry_ms) {
+					j->retry_ms = t + RETRY_MS;
+					job_run_drbd(d, DRBD_DISCONNECT);
+				}
+				return;
+			}
+			j->step = 3;
+		}
+		if (replica_enabled(d) && j->step == 3) {
+			if (t >= j->retry_ms)
+				job_run_drbd(d, DRBD_CONNECT_DISCARD);
 			return;
 		}
 		j->state = JOB_DONE;
 		snprintf(j->msg, sizeof(j->msg), "changes discarded; resyncing from the survivor");
 		return;
 	}
-	/* the survivor: reconnect (its completion moves to step 1), then serve */
 	if (j->step == 0) {
-		if (replica_enabled(d) && d->drbd_st_ok && !strcmp(d->drbd_st.conn, "StandAlone")) {
-			job_run_drbd(d, DRBD_CONNECT);
+		if (replica_enabled(d) && standalone(d)) {
+			if (t >= j->retry_ms)
+				job_run_drbd(d, DRBD_CONNECT);
 			return;
 		}
 		j->step = 1;
@@ -424,8 +469,9 @@ static void job_step(struct twind *d)
 		 * from us; promoting before would run fence-peer against the
 		 * victim in the middle of its handshake */
 		if (replica_enabled(d) && !(d->drbd_st_ok && drbd_connected(&d->drbd_st))) {
-			snprintf(j->msg, sizeof(j->msg), "waiting for DRBD to connect (%s)",
-				 d->drbd_st_ok ? d->drbd_st.conn : "no state");
+			snprintf(j->msg, sizeof(j->msg), "waiting for DRBD to connect (%s%s)",
+				 d->drbd_st_ok ? d->drbd_st.conn : "no state",
+				 j->retries ? ", connected again after DRBD dropped it" : "");
 			return;
 		}
 		j->step = 2;
@@ -444,22 +490,34 @@ static void job_step(struct twind *d)
 static void job_child_done(struct twind *d)
 {
 	struct sbc *s = d->sbc;
+	struct sb_job *j = &s->job;
 	int ok = 0;
 	char msg[300];
 
-	if (!s->job.waiting || !drbd_ctl_check(&s->ctl, &ok, msg, sizeof(msg)))
+	if (!j->waiting || !drbd_ctl_check(&s->ctl, &ok, msg, sizeof(msg)))
 		return;
-	s->job.waiting = 0;
+	j->waiting = 0;
 	log_info("split brain repair: %s", msg);
-	if (!ok && s->ctl.op != DRBD_DISCONNECT) { /* disconnect fails when already StandAlone */
-		if (s->ctl.op == DRBD_DEMOTE)
-			job_fail(d, "the victim's DRBD cannot be demoted: ", msg);
-		else
-			job_fail(d, "", msg);
-		return;
-	}
-	s->job.step++;
 	d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
+	if (s->ctl.op == DRBD_DEMOTE) {
+		if (!ok) {
+			job_fail(d, "the victim's DRBD cannot be demoted: ", msg);
+			return;
+		}
+		j->step = 2;
+	} else if (s->ctl.op == DRBD_CONNECT || s->ctl.op == DRBD_CONNECT_DISCARD) {
+		if (!ok) {
+			/* e.g. "Local address(port) already in use": the receiver of
+			 * the connection DRBD just dropped still holds it */
+			j->retries++;
+			j->retry_ms = now_ms() + RETRY_MS;
+			snprintf(j->msg, sizeof(j->msg), "%.150s (trying again)", msg);
+			if (j->state == JOB_RUNNING && j->role == ROLE_VICTIM)
+				j->step = 2;
+		} else if (j->state == JOB_RUNNING) {
+			j->step = j->role == ROLE_VICTIM ? 4 : 1;
+		}
+	} /* a disconnect: step 2 reads the state it left */
 	job_advance(d);
 }
 
