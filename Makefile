@@ -35,7 +35,7 @@ ifeq ($(TEST_HOOKS),1)
 HARDEN  += -DTWIN_TEST_HOOKS
 endif
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP \
-           -Iuserland/lib -Iuserland/twind -Iuserland/bpf -I$(BUILD)/gen $(PKG_CFLAGS)
+           -Iuserland/lib -Iuserland/twind -Iuserland/bpf -Iuserland/panel -I$(BUILD)/gen $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 LDLIBS   = -pthread $(PKG_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lelf -lz
 
@@ -43,6 +43,7 @@ LIB_SRC   := $(wildcard userland/lib/*.c)
 TWIND_SRC := $(filter-out userland/twind/main.c,$(wildcard userland/twind/*.c)) \
              $(filter-out %.bpf.c,$(wildcard userland/bpf/*.c))
 CTL_SRC   := $(wildcard userland/twinctl/*.c)
+PANEL_SRC := $(filter-out userland/panel/console_main.c,$(wildcard userland/panel/*.c))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BPF_SRC   := $(wildcard userland/bpf/*.bpf.c)
@@ -51,6 +52,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBTWIN  := $(BUILD)/libtwin.a
 LIBTWIND := $(BUILD)/libtwind.a
+LIBPANEL := $(BUILD)/libpanel.a
 BPF_OBJ  := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.bpf.o,$(BPF_SRC))
 SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
@@ -58,7 +60,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: deps units all help test test-unit test-net fuzz check-format cppcheck format clean bench demo demo-ns
 .SECONDARY:
-all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-bundle $(TOOLS)
+all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-console $(BUILD)/twin-bundle $(TOOLS)
 
 help:
 	@echo "make              build twind, twinctl and the test tools into $(BUILD)/"
@@ -105,10 +107,18 @@ $(LIBTWIND): $(call obj,$(TWIND_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBPANEL): $(call obj,$(PANEL_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/twind: $(call obj,userland/twind/main.c) $(LIBTWIND) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/twinctl: $(call obj,$(CTL_SRC)) $(LIBTWIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the console: front-panel LCD (via LCDd) and serial/SSH terminal menu
+$(BUILD)/twin-console: $(call obj,userland/panel/console_main.c) $(LIBPANEL) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # host tool: makes and checks signed update bundles (firmware/, tests)
@@ -119,7 +129,7 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBTWIND) $(LIBTWIN)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBPANEL) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -131,7 +141,8 @@ VM_IMAGE = $(BUILD)/image/qemu-x86_64/disk.img
 # (userland/lib/test_hooks.h) in $(BUILD)/product
 image: $(BUILD)/twin-bundle kmod
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/product TEST_HOOKS=0 \
-		$(BUILD)/product/twind $(BUILD)/product/twinctl $(BUILD)/product/twin-bundle
+		$(BUILD)/product/twind $(BUILD)/product/twinctl $(BUILD)/product/twin-console \
+		$(BUILD)/product/twin-bundle
 	./firmware/build-image.sh $(BOARD) $(BUILD) $(BUILD)/product
 
 # kmod/*.ko against the linux-headers of the image's kernel (firmware/build-kmod.sh)
@@ -184,7 +195,8 @@ format:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -D__linux__ \
-		-Iuserland/lib -Iuserland/twind userland/lib userland/twind userland/twinctl userland/twin-bundle \
+		-Iuserland/lib -Iuserland/twind -Iuserland/panel userland/lib userland/twind userland/twinctl \
+		userland/twin-bundle userland/panel \
 		tests/unit tests/tools tests/fuzz
 
 clean:

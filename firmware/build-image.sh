@@ -5,7 +5,7 @@
 #   firmware/build-image.sh BOARD BUILD_DIR
 #
 # In:  board/BOARD/ (board.conf, overlay/, post-build.sh), rootfs/ (common
-#      layer), BUILD_DIR/twind, twinctl, twin-bundle, gen/*.bpf.o, kmod/*.ko.
+#      layer), BUILD_DIR/twind, twinctl, twin-console, twin-bundle, gen/*.bpf.o, kmod/*.ko.
 #      IMAGE_VERSION (default 0.1.0).
 #      UPDATE_KEY: the private key that signs update bundles (PEM, ECDSA
 #      P-256); UPDATE_PUBKEY: its public key, which the image trusts. Without
@@ -35,7 +35,7 @@ BOARD_DIR=$TOP/board/$BOARD
 IMAGE_VERSION=${IMAGE_VERSION:-0.1.0}
 
 need_tools apt-get dpkg-deb mksquashfs sgdisk mkfs.vfat mcopy mmd cpio grub-mkimage objdump strip
-for f in twind twinctl twin-bundle; do
+for f in twind twinctl twin-console twin-bundle; do
 	[ -x "$BIN/$f" ] || die "$BIN/$f missing: run make first"
 done
 
@@ -75,7 +75,7 @@ kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head
 [ -n "$kimg" ] || die "linux-image-amd64 names no versioned kernel"
 pool_add linux-image-amd64 "$kimg"
 pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs
-pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl")
+pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl" "$BIN/twin-console")
 KVER=$(kernel_version)
 BUSYBOX_HOST=$POOL/bin/busybox
 log "kernel $KVER"
@@ -106,7 +106,8 @@ for f in mke2fs e2fsck; do rm -f "$ROOT/sbin/$f" && cp "$POOL/sbin/$f" "$ROOT/sb
 # ours
 install -m 755 "$BIN/twind" "$ROOT/usr/sbin/twind"
 install -m 755 "$BIN/twinctl" "$ROOT/usr/sbin/twinctl"
-strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl"
+install -m 755 "$BIN/twin-console" "$ROOT/usr/sbin/twin-console"
+strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl" "$ROOT/usr/sbin/twin-console"
 install -m 644 "$UPDATE_PUBKEY" "$ROOT/usr/share/twin/update-key.pub"
 for o in "$BIN"/gen/*.bpf.o; do
 	[ -e "$o" ] && install -m 644 "$o" "$ROOT/usr/lib/twin/bpf/"

@@ -16,17 +16,21 @@ cd "$(dirname "$0")/../.."
 declare -A SOURCES=(
 	[hb_decode]="userland/lib/hb_wire.c"
 	[config]="userland/lib/config.c userland/lib/text_file.c"
-	[ctl]="userland/lib/ctl_proto.c"
+	[ctl]="userland/lib/ctl_proto.c userland/lib/int_parse.c"
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 	[bundle]="userland/lib/bundle.c"
 	[witness]="userland/twind/witness_track.c userland/twind/arp.c"
-	[cfgsync]="userland/twind/cfgsync.c userland/lib/ctl_proto.c userland/lib/atomic_file.c"
-	[evqueue]="userland/twind/evqueue.c userland/lib/ctl_proto.c userland/lib/atomic_file.c"
-	[pairing]="userland/twind/cluster_state.c userland/lib/identity.c userland/lib/ctl_proto.c
+	[cfgsync]="userland/twind/cfgsync.c userland/lib/ctl_proto.c userland/lib/int_parse.c userland/lib/atomic_file.c"
+	[evqueue]="userland/twind/evqueue.c userland/lib/ctl_proto.c userland/lib/int_parse.c userland/lib/atomic_file.c"
+	[pairing]="userland/twind/cluster_state.c userland/lib/identity.c userland/lib/ctl_proto.c userland/lib/int_parse.c
 		userland/lib/atomic_file.c userland/lib/rng.c"
 	[drbd]="userland/twind/drbd.c userland/twind/drbd9.c userland/twind/subproc.c"
 	[drbd9]="userland/twind/drbd9.c userland/twind/drbd.c userland/twind/subproc.c"
 	[lockout]="userland/lib/lockout_table.c userland/lib/lockout.c"
+	[console]="userland/panel/menu.c userland/panel/field.c userland/panel/status_pages.c
+		userland/panel/lcd_layout.c userland/panel/lcdproc.c userland/panel/term_input.c
+		userland/panel/term_layout.c userland/lib/status_render.c userland/lib/size_fmt.c
+		userland/lib/ctl_proto.c userland/lib/int_parse.c"
 )
 # target -> extra link flags
 declare -A LIBS=(
@@ -61,7 +65,7 @@ seeds=tests/fuzz/corpus/$target
 mkdir -p "$out" "$corpus"
 
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
-	-Iuserland/lib -Iuserland/twind)
+	-Iuserland/lib -Iuserland/twind -Iuserland/panel)
 # shellcheck disable=SC2206 # word splitting of the tables is intended
 srcs=(${SOURCES[$target]})
 # shellcheck disable=SC2206

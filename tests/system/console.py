@@ -6,6 +6,11 @@
   console.py SOCK run 'COMMAND' [TIMEOUT]    run COMMAND in the logged-in shell,
                                              print its output, exit with its status
   console.py SOCK wait REGEX [TIMEOUT]       wait until the console prints REGEX
+  console.py SOCK dialog TIMEOUT SEND EXPECT [SEND EXPECT...]
+                                             a full-screen program on the console
+                                             (twin-console): send each text (Python
+                                             escapes: \\r, \\x03), wait for its regex;
+                                             prints the screens seen
 """
 import re
 import socket
@@ -95,8 +100,24 @@ def run(c, cmd, timeout):
     return int(m.group(1))
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def dialog(c, steps, timeout):
+    for i in range(0, len(steps) - 1, 2):
+        c.send(steps[i].encode().decode("unicode_escape"))
+        _, m = c.expect([steps[i + 1]], timeout)
+        seen = ANSI.sub("\n", m.string[:m.end()])
+        sys.stdout.write("--- sent %r, saw %r:\n%s\n" % (steps[i], steps[i + 1], seen[-1200:]))
+    return 0
+
+
 def main():
-    path, op, arg = sys.argv[1], sys.argv[2], sys.argv[3]
+    path, op = sys.argv[1], sys.argv[2]
+    if op == "dialog":
+        timeout = float(sys.argv[3])
+        return dialog(Console(path, timeout), sys.argv[4:], timeout)
+    arg = sys.argv[3]
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 60
     c = Console(path, timeout)
     if op == "login":

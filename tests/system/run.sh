@@ -144,6 +144,31 @@ else
 	nok "4 takeover (VM $active '$(state $active)' $(drbd $active); VM $standby '$(state $standby)' $(drbd $standby))"
 fi
 
+# ---- 10: a takeover from the serial console's menu (twin-console) ----
+# the menu asks for the admin password before the action and for a Yes;
+# leaving it returns to the shell
+vm_run $standby "echo '$PASSWORD' | twinctl password set" 30 >/dev/null
+t10=$(now)
+dlg=$($CONSOLE "$SYS_DIR/$(echo $standby | tr 12 ab).con" dialog 60 \
+	'twin-console\r' '1\) Cluster' \
+	'1\r' '1\) Takeover' \
+	'1\r' 'Admin password' \
+	"$PASSWORD\\r" 'Make twin-. Active\?' \
+	'2\r' 'twin-. is Active' \
+	'\r' 'Cluster' \
+	'\x03' '4\) Exit the console' \
+	'4\r' '[#$] ' 2>&1)
+t10=$(since "$t10")
+if poll $standby "twinctl status | grep -Eq '^\* .*Active'" 30 && has_vip $standby && ! has_vip $active &&
+	vm_run $standby "true" 20 >/dev/null; then
+	ok "10 takeover from the serial console's menu (password, Yes): VM $standby Active in $t10 s, the IP with it, the shell back after Exit"
+	active=$standby standby=$((3 - standby))
+else
+	note "the dialog: $(tail -c 1500 <<<"$dlg" | tr '\n' ' ')"
+	nok "10 takeover from the serial menu (VM $standby '$(state $standby)', VM $active '$(state $active)')"
+	[ "$(state $standby)" = Active ] && active=$standby standby=$((3 - standby))
+fi
+
 # ---- 6: split brain with real DRBD (tests/system/split_brain.sh) ----
 # the Active is cut off, the other takes over; survivor: the node that took
 # over (the failover IP moves once), then the other way with the keeper

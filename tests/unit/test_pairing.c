@@ -13,6 +13,7 @@
 #include "cluster_state.h"
 #include "identity.h"
 #include "pairing.h"
+#include "passwd.h"
 #include "rng.h"
 
 static struct rng rng;
@@ -217,7 +218,7 @@ static void test_responder(void)
 	ctl_reply_free(&rep);
 	CHECK_EQ(pairing_lockout(p, "192.168.250.1")->failures, 0u);
 
-	pairing_passwd_path(NULL, dir, path, sizeof(path));
+	passwd_file_path(NULL, dir, path, sizeof(path));
 	CHECK_EQ(pairing_set_password(path, "secret", 1000, &rng, err, sizeof(err)), 0);
 
 	/* Wrong password: lockout starts at 1 s. */
@@ -448,7 +449,7 @@ static void test_responder(void)
 	CHECK_EQ(pairing_open(&p, &o, err, sizeof(err)), -1);
 	CHECK_CONTAINS(err, "missing cluster_id");
 	unlink(path);
-	pairing_passwd_path(NULL, dir, path, sizeof(path));
+	passwd_file_path(NULL, dir, path, sizeof(path));
 	unlink(path);
 }
 

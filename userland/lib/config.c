@@ -46,6 +46,7 @@ enum kind {
 	K_WITNESS, /* witness: repeatable */
 	K_WMETHOD, /* arp|icmp */
 	K_SBAUTO,  /* off|discard-zero-changes */
+	K_CONSOLE, /* locked|open|off */
 };
 
 #define F_REQUIRED 1u
@@ -120,6 +121,10 @@ static const struct key_def keys[] = {
     {"control_group", K_NAME, FLD(control_group), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
     {"control_port", K_UINT, FLD(control_port), 1, 65535, 0, 0},
     {"admin_password_file", K_PATH, FLD(admin_password_file), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
+    {"console_serial", K_CONSOLE, FLD(console_serial), 0, 0, 0, 0},
+    {"console_lcd", K_CONSOLE, FLD(console_lcd), 0, 0, 0, 0},
+    {"console_lcd_pin", K_CMD, FLD(console_lcd_pin), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
+    {"console_unlock", K_DUR, FLD(console_unlock_ms), SEC(10), SEC(3600), 1000, 0},
     {"xdp_mode", K_XDP, FLD(xdp_mode), 0, 0, 0, 0},
     {"sched_priority", K_INT, FLD(sched_priority), 0, 99, 0, 0},
     {"drbd_resource", K_NAME, FLD(drbd_resource), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
@@ -637,6 +642,17 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 			return fail(p, "%s: '%s' is not a witness method (use arp or icmp)", k->name,
 				    vis(vb, s));
 		return 0;
+	case K_CONSOLE:
+		if (!strcmp(s, "locked"))
+			*(int *)field = CFG_CONSOLE_LOCKED;
+		else if (!strcmp(s, "open"))
+			*(int *)field = CFG_CONSOLE_OPEN;
+		else if (!strcmp(s, "off"))
+			*(int *)field = CFG_CONSOLE_OFF;
+		else
+			return fail(p, "%s: '%s' is not a console setting (use locked, open or off)", k->name,
+				    vis(vb, s));
+		return 0;
 	case K_SBAUTO:
 		if (!strcmp(s, "off"))
 			*(int *)field = CFG_SB_AUTO_OFF;
@@ -809,6 +825,7 @@ void config_defaults(struct twin_config *cfg)
 	strcpy(cfg->self_fence_command, "sync -f /data; /sbin/reboot -n -f");
 	cfg->active_jobs_timeout_ms = 0;
 	cfg->hb_rate_limit = 2000;
+	cfg->console_unlock_ms = 5 * 60 * 1000;
 	strcpy(cfg->state_dir, "/var/lib/twin");
 	strcpy(cfg->control_socket, "/run/twin/twind.sock");
 	cfg->control_port = 6941; /* PEERLINK_PORT_DEFAULT */

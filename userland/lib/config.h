@@ -23,6 +23,9 @@
 /* split_brain_auto */
 enum { CFG_SB_AUTO_OFF = 0, CFG_SB_AUTO_DISCARD_ZERO = 1 };
 
+/* console_serial, console_lcd: who may act at that console */
+enum { CFG_CONSOLE_LOCKED = 0, CFG_CONSOLE_OPEN = 1, CFG_CONSOLE_OFF = 2 };
+
 /* witness_method */
 enum cfg_witness_method {
 	CFG_WITNESS_ARP = 0,  /* ARP request, a reply (or any request) from the address counts */
@@ -107,11 +110,17 @@ struct twin_config {
 	char control_group[CFG_NAME_MAX];  /* group allowed on the socket, default "" = root only */
 	uint16_t control_port;		   /* TCP port of the node-to-node control channel, default 6941 */
 	char admin_password_file[CFG_PATH_MAX]; /* pairing password hash, "" = <state_dir>/admin.passwd */
-	int xdp_mode;				/* 0 native (fallback generic with warning), 1 generic */
-	int sched_priority;			/* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
-	char drbd_resource[CFG_NAME_MAX];	/* "" = no DRBD */
-	char sync_dir[CFG_PATH_MAX];		/* cluster-wide files pushed to the peer, "" = no sync */
-	uint32_t event_queue_max;		/* events kept for an unreachable peer, default 10000 */
+	/* the console (docs/CONSOLE.md): status for anyone, actions after the
+	 * admin password (serial) or the PIN (LCD) */
+	int console_serial;		   /* CFG_CONSOLE_*, default locked */
+	int console_lcd;		   /* CFG_CONSOLE_*, default locked (off without a PIN) */
+	char console_lcd_pin[CFG_CMD_MAX]; /* PBKDF2 hash of the LCD's PIN, "" = none */
+	uint32_t console_unlock_ms;	   /* unlocked after the last key, default 5 min */
+	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
+	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
+	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
+	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
+	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
 };
 
 /* Fill defaults, then parse. Returns 0, or -1 with "FILE:LINE: message" in

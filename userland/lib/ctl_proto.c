@@ -1,8 +1,10 @@
 /* Control-socket protocol: tokenizer, formatter, response builder, parser,
  * JSON renderer. Pure: no I/O. See ctl_proto.h and docs/CONTROL.md. */
 #include "ctl_proto.h"
+#include "int_parse.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,17 +489,7 @@ const char *ctl_getf(const struct ctl_reply *rep, const char *fmt, ...)
 
 int ctl_get_ll(const struct ctl_reply *rep, const char *key, long long *out)
 {
-	const char *v = ctl_get(rep, key);
-	char *end;
-
-	if (!v || !*v)
-		return -1;
-	errno = 0;
-	long long x = strtoll(v, &end, 10);
-	if (errno || *end)
-		return -1;
-	*out = x;
-	return 0;
+	return parse_ll(ctl_get(rep, key), LLONG_MIN, LLONG_MAX, out);
 }
 
 int ctl_get_bool(const struct ctl_reply *rep, const char *key)

@@ -203,3 +203,11 @@ unsigned passwd_iterations(const char *hash)
 
 	return parse(hash, &p, err, sizeof(err)) < 0 ? 0 : p.iter;
 }
+
+void passwd_file_path(const char *configured, const char *state_dir, char *out, size_t outlen)
+{
+	if (configured && *configured)
+		snprintf(out, outlen, "%s", configured);
+	else
+		snprintf(out, outlen, "%s/%s", state_dir, PASSWD_FILE_DEFAULT);
+}

@@ -34,6 +34,11 @@ int passwd_hash(const char *pw, unsigned iter, struct rng *rng, char *out, size_
  * "unknown scheme", "bad iteration count", "salt: invalid base64"). */
 int passwd_verify(const char *pw, const char *hash, char *err, size_t errlen);
 
+/* The admin password's hash file: twin.conf's admin_password_file, or
+ * PASSWD_FILE_DEFAULT in state_dir when that is empty or NULL. */
+#define PASSWD_FILE_DEFAULT "admin.passwd"
+void passwd_file_path(const char *configured, const char *state_dir, char *out, size_t outlen);
+
 /* Iteration count of a well-formed hash string, 0 if malformed (so a caller
  * can re-hash old, weaker hashes after a successful verify). */
 unsigned passwd_iterations(const char *hash);

@@ -573,7 +573,7 @@ int cluster_open(struct twind *d, char *err, size_t errlen)
 	if (peerlink_open(&c->pl, &po, err, errlen) < 0 ||
 	    peerlink_listen(c->pl, NULL, 0, d->cfg.control_port, err, errlen) < 0)
 		return -1;
-	pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
+	passwd_file_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
 	struct pairing_opts pa = {.state_dir = d->cfg.state_dir,
 				  .passwd_path = pw,
 				  .node_name = d->cfg.node_name,
@@ -683,6 +683,9 @@ void cluster_status(struct twind *d, struct ctl_resp *r)
 	}
 	pairing_describe(c->pairing, text, sizeof(text));
 	ctl_resp_kv(r, "cluster.state", "%s", text);
+	/* the console's first boot asks for it while it is missing */
+	passwd_file_path(d->cfg.admin_password_file, d->cfg.state_dir, text, sizeof(text));
+	ctl_resp_kv(r, "cluster.password_set", "%s", access(text, F_OK) == 0 ? "true" : "false");
 	if (c->sync) {
 		ctl_resp_kv(r, "sync.files", "%zu", cfgsync_manifest(c->sync)->n);
 		ctl_resp_kv(r, "sync.rounds", "%llu", (unsigned long long)c->sync_rounds);
@@ -753,7 +756,7 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 
 	if (!strcmp(argv[0], "password") && argc == 3 && !strcmp(argv[1], "set")) {
 		char pw[CFG_PATH_MAX + 16];
-		pairing_passwd_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
+		passwd_file_path(d->cfg.admin_password_file, d->cfg.state_dir, pw, sizeof(pw));
 		if (strlen(argv[2]) < 8) {
 			ctl_resp_err(r, "the admin password needs at least 8 characters");
 		} else if (pairing_set_password(pw, argv[2], PASSWD_ITER_DEFAULT, &c->rng, err, sizeof(err)) <

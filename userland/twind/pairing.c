@@ -95,14 +95,6 @@ static uint32_t resolve_retry(const struct pairing *p)
 	return p->o.resolve_retry_ms ? p->o.resolve_retry_ms : PAIRING_RESOLVE_RETRY_MS;
 }
 
-void pairing_passwd_path(const char *configured, const char *state_dir, char *out, size_t outlen)
-{
-	if (configured && *configured)
-		snprintf(out, outlen, "%s", configured);
-	else
-		snprintf(out, outlen, "%s/%s", state_dir, PAIRING_PASSWD_FILE);
-}
-
 /* Join or leave: the server's TLS mode follows, and the daemon hears of it. */
 static int become_clustered(struct pairing *p, const struct cluster_state *cs, char *err, size_t errlen)
 {
@@ -176,7 +168,7 @@ int pairing_open(struct pairing **out, const struct pairing_opts *o, char *err, 
 	load_lockout(p);
 	snprintf(p->state_path, sizeof(p->state_path), "%s/%s", o->state_dir, CS_STATE_FILE);
 	snprintf(p->pending_path, sizeof(p->pending_path), "%s/%s", o->state_dir, CS_PENDING_FILE);
-	pairing_passwd_path(o->passwd_path, o->state_dir, p->passwd_path, sizeof(p->passwd_path));
+	passwd_file_path(o->passwd_path, o->state_dir, p->passwd_path, sizeof(p->passwd_path));
 	snprintf(p->node_name, sizeof(p->node_name), "%s", o->node_name ? o->node_name : "");
 
 	rc = cluster_state_load(p->state_path, &cs, err, errlen);

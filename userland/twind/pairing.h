@@ -22,7 +22,6 @@
 #include "peerlink.h"
 
 #define PAIRING_PROTO_VERSION	 1
-#define PAIRING_PASSWD_FILE	 "admin.passwd"	   /* in state_dir unless admin_password_file says */
 #define PAIRING_LOCKOUT_FILE	 "pairing.lockout" /* in state_dir: wrong passwords per source */
 #define PAIRING_RESOLVE_RETRY_MS 5000
 #define PAIRING_NAME_MAX	 64
@@ -131,7 +130,5 @@ uint64_t pairing_next_tick(const struct pairing *p);
  * it atomically with mode 0600. 0 or -1 with err. */
 int pairing_set_password(const char *path, const char *pw, unsigned iter, struct rng *rng, char *err,
 			 size_t errlen);
-/* The admin password file for this config: configured, or the default. */
-void pairing_passwd_path(const char *configured, const char *state_dir, char *out, size_t outlen);
 
 #endif

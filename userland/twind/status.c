@@ -208,8 +208,10 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, "drbd.disk", "%s", drbd_disk_name(st->disk));
 		ctl_resp_kv(r, "drbd.peer_disk", "%s", drbd_disk_name(st->peer_disk));
 		ctl_resp_kv(r, "drbd.out_of_sync_kib", "%llu", (unsigned long long)st->oos_kib);
-		if (st->syncing)
+		if (st->syncing) {
 			ctl_resp_kv(r, "drbd.sync_permille", "%d", st->sync_permille);
+			ctl_resp_kv(r, "drbd.sync_left_s", "%llu", (unsigned long long)st->finish_s);
+		}
 		ctl_resp_kv(r, "drbd.summary", "%s", line);
 	}
 	if (d->witness) {

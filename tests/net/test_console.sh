@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The console against a real namespace pair: twin-console on a real LCDd
+# (Debian's lcdproc, curses driver, inside tmux: keys by send-keys, the
+# display read back with capture-pane) and on a terminal (tmux again, as a
+# serial line would be). LCD on b: the status, takeover with the PIN and the
+# confirmation (No first), LCDd killed and restarted (the panel comes back),
+# the panel stopped (SIGSTOP) during a failover (nothing waits on it).
+# Serial on b: the status, unknown input refused, Ctrl-C back to the menu,
+# the admin password asked before an action, a takeover. Root only.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+CONSOLE=$BUILD/twin-console
+for tool in tmux LCDd; do
+	command -v $tool >/dev/null || {
+		not_ok "$tool is not installed (make deps installs it)"
+		summary console
+		exit 1
+	}
+done
+TMUX_SOCK=twt-console-$RUN_ID
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+LCD_PORT=13666
+
+pair_setup
+# the PIN 4321 for the panel (its hash in twin.conf), the panel's keys
+pin=$(echo 4321 | "$CONSOLE" --pin-hash)
+check "twin-console --pin-hash makes a config line" grep -q '^console_lcd_pin \$pbkdf2-sha256\$' <<<"$pin"
+pair_start "$pin" "console_unlock 60s"
+check "a Active" wait_for 10 state_is a "$NS_A" Active
+check "b Standby" wait_for 10 state_is b "$NS_B" Standby
+out=$(echo "serial-console-pw" | ctl b "$NS_B" password set 2>&1)
+check "admin password set on b: $out" grep -q "password set" <<<"$out"
+
+cleanup_console() {
+	tm kill-server 2>/dev/null
+	[ -n "${PANEL_PID:-}" ] && kill -CONT "$PANEL_PID" 2>/dev/null && kill "$PANEL_PID" 2>/dev/null
+}
+trap 'cleanup_console; cleanup' EXIT
+
+# --- LCDd (curses, 16x2) in a tmux pane in b's namespace; the panel beside it
+cat >"$WORK/LCDd.conf" <<EOF
+[server]
+DriverPath=$(dirname "$(find /usr/lib -name curses.so -path '*lcdproc*' | head -n1)")/
+Driver=curses
+Bind=127.0.0.1
+Port=$LCD_PORT
+ReportToSyslog=no
+Foreground=yes
+ServerScreen=no
+Heartbeat=off
+WaitTime=5
+# the server's own keys away from the panel's (as the board's LCDd.conf)
+ToggleRotateKey=F9
+PrevScreenKey=F9
+NextScreenKey=F9
+[menu]
+MenuKey=F10
+EnterKey=F10
+UpKey=F10
+DownKey=F10
+[curses]
+Size=16x2
+TopLeftX=0
+TopLeftY=0
+UseACS=no
+DrawBorder=yes
+EOF
+start_lcdd() {
+	tm new-session -d -s lcd -x 40 -y 8 "ip netns exec $NS_B LCDd -f -c $WORK/LCDd.conf 2>$WORK/lcdd.err"
+}
+start_lcdd
+in_ns "$NS_B" "$CONSOLE" -c "$WORK/b/twin.conf" --lcd 127.0.0.1:$LCD_PORT 2>>"$WORK/panel.log" &
+PANEL_PID=$!
+disown $!
+# the display's two rows, between the border's '|'
+lcd() { tm capture-pane -p -t lcd 2>/dev/null | sed -n "s/^[x|]\(.\{16\}\)[x|].*/\1/p"; }
+lcd_has() { lcd | grep -q -- "$1"; }
+key() { tm send-keys -t lcd "$1"; sleep 0.15; }
+check "the panel shows b's state on the LCD" wait_for 10 lcd_has "b *Standby"
+check "...and who holds the failover IP" lcd_has "IP on a"
+lcd | sed 's/^/# LCD: /'
+
+# --- takeover from the panel: PIN, confirmation with No first
+key Enter
+check "Enter: the menu" wait_for 3 lcd_has ">Cluster"
+key Enter
+check "Cluster: Takeover offered on the Standby" wait_for 3 lcd_has ">Takeover"
+key Enter
+check "an action asks for the PIN first" wait_for 3 lcd_has "PIN"
+for d in 4 3 2 1; do
+	for ((i = 0; i <= d; i++)); do key Up; done # the end mark, then d
+	key Right
+done
+key Enter
+check "the PIN opens the confirmation, No selected" wait_for 5 lcd_has "\[No\]"
+lcd | sed 's/^/# LCD: /'
+key Enter
+check "No: back to the menu, nothing done" wait_for 3 lcd_has ">Takeover"
+check "...b still Standby" state_is b "$NS_B" Standby
+key Enter
+wait_for 3 lcd_has "\[No\]"
+key Right
+check "Right: Yes selected" wait_for 3 lcd_has "\[Yes\]"
+key Enter
+check "takeover from the panel: b Active" wait_for 10 state_is b "$NS_B" Active
+check "...the panel says so" wait_for 5 lcd_has "b is Active"
+check "...the failover IP moved to b" has_vip "$NS_B"
+out=$(in_ns "$NS_C" "$TOOLS/prober" -t $VIP:$PORT -d 1)
+check "...the client is served by b ($out)" grep -q 'last=b' <<<"$out"
+# back to the status: Left (curses reads ESCs in quick succession as one)
+key Left
+key Left
+key Left
+check "Left three times: the status again" wait_for 5 lcd_has "b *Active\|IP here\|failover IP"
+
+# --- LCDd killed and restarted: the panel reconnects
+tm kill-session -t lcd
+sleep 1
+check "the panel survives LCDd's death" kill -0 $PANEL_PID
+start_lcdd
+check "...and is back on the display after LCDd restarts" wait_for 30 lcd_has "b *Active"
+lcd | sed 's/^/# LCD: /'
+
+# --- the panel stopped: a failover does not wait for it
+kill -STOP $PANEL_PID
+links "$NS_B" down
+check "panel SIGSTOPped, b's links cut: a takes over" wait_for 5 state_is a "$NS_A" Active
+links "$NS_B" up
+kill -CONT $PANEL_PID
+check "...the panel, continued, shows b's new state" wait_for 30 lcd_has "b *Inactive\|b *Idle"
+check "b back Idle (its LAN was down)" wait_for 10 state_is b "$NS_B" Idle
+ctl b "$NS_B" restore >/dev/null 2>&1
+check "...restored: Standby" wait_for 5 state_is b "$NS_B" Standby
+
+# --- the serial console on b (a tmux pane for the serial line)
+tm new-session -d -s ser -x 80 -y 24 "ip netns exec $NS_B $CONSOLE -c $WORK/b/twin.conf --shell"
+scr() { tm capture-pane -p -t ser 2>/dev/null; }
+scr_has() { scr | grep -q -- "$1"; }
+type_line() { tm send-keys -t ser -l "$1"; tm send-keys -t ser Enter; sleep 0.3; }
+check "serial: the status table at the top" wait_for 10 scr_has "b (2) *standby *Standby"
+check "...and the menu" wait_for 5 scr_has "1) Cluster"
+type_line "rm -rf /tmp/x; sh"
+check "unknown input refused, never run" wait_for 3 scr_has "'rm -rf /tmp/x; sh' is not a choice here"
+type_line "1"
+check "1: the cluster menu" wait_for 3 scr_has "Cluster"
+tm send-keys -t ser C-c
+sleep 0.3
+check "Ctrl-C: back to the main menu" wait_for 3 scr_has "1) Cluster"
+check "...the console still runs (no shell)" bash -c "tm() { tmux -L $TMUX_SOCK \"\$@\"; }; \
+	tm list-panes -t ser -F '#{pane_current_command}' | grep -q twin-console"
+scr | sed -n '1,8p' | sed 's/^/# serial: /'
+type_line "1"
+type_line "Takeover (make this node Active)"
+check "a name is not a number: refused" wait_for 3 scr_has "is not a choice here"
+n=$(scr | sed -n 's/^. \([0-9]\)) Takeover.*/\1/p' | head -n1)
+type_line "${n:-9}"
+check "the admin password is asked first" wait_for 3 scr_has "Admin password"
+type_line "not-the-password"
+check "...a wrong one is refused" wait_for 5 scr_has "Wrong password"
+type_line ""
+type_line "1"
+n=$(scr | sed -n 's/^. \([0-9]\)) Takeover.*/\1/p' | head -n1)
+type_line "${n:-9}"
+type_line "serial-console-pw"
+check "the right one: the confirmation" wait_for 5 scr_has "Make b Active?"
+check "...typed, not echoed" bash -c "! (tmux -L $TMUX_SOCK capture-pane -p -t ser | grep -q serial-console-pw)"
+type_line "2"
+check "takeover from the serial console: b Active" wait_for 10 state_is b "$NS_B" Active
+check "...the console says so" wait_for 5 scr_has "b is Active"
+
+[ "$FAIL" -gt 0 ] && { dump_logs; tail -n 20 "$WORK/panel.log" | sed 's/^/# panel: /'; scr | sed 's/^/# serial: /'; }
+summary console

@@ -1,0 +1,674 @@
+/* The console's menu model, its status pages and the LCD layout: driven
+ * with keys, typed lines and made-up daemon replies, no I/O. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "lcd_layout.h"
+#include "lcdproc.h"
+#include "menu.h"
+#include "status_pages.h"
+
+static uint64_t now = 1000000;
+
+/* a reply from "ok" or "error ..." and key=value lines */
+static struct ctl_reply reply(const char *text)
+{
+	struct ctl_reply r;
+	char err[128];
+	int rc = ctl_reply_parse(&r, text, strlen(text), err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "bad test reply: %s\n", err);
+	CHECK_EQ(rc, 0);
+	return r;
+}
+
+#define ACTIVE_A                                                                                             \
+	"ok\nnode.name=twin-a\nnode.id=1\nnode.state=Active\nnode.failover_enabled=true\n"                   \
+	"vip.0.addr=192.168.1.10/24\nvip.0.held=true\npeer.name=twin-b\npeer.id=2\npeer.state=Standby\n"     \
+	"peer.alive=true\npath.0.name=eth1\npath.0.kind=link\npath.0.up=true\npath.0.last_seen_ms=3\n"       \
+	"path.0.rtt_us=310\npath.1.name=eth0\npath.1.kind=udp\npath.1.up=true\npath.1.last_seen_ms=4\n"      \
+	"path.1.rtt_us=420\nskew_us=250\ndrbd.conn=Connected\ndrbd.role=Primary\ndrbd.disk=UpToDate\n"       \
+	"drbd.peer_disk=UpToDate\ncluster.mode=paired\ncluster.password_set=true\n"
+
+#define STANDBY_B                                                                                            \
+	"ok\nnode.name=twin-b\nnode.id=2\nnode.state=Standby\nnode.failover_enabled=true\n"                  \
+	"vip.0.addr=192.168.1.10/24\nvip.0.held=false\npeer.name=twin-a\npeer.id=1\npeer.state=Active\n"     \
+	"peer.alive=true\npath.0.name=eth1\npath.0.up=true\npath.0.last_seen_ms=3\ncluster.mode=paired\n"    \
+	"cluster.password_set=true\n"
+
+static void status(struct menu *m, const char *text)
+{
+	struct ctl_reply r = reply(text);
+	menu_set_status(m, &r, NULL, now);
+	ctl_reply_free(&r);
+}
+
+static struct menu *mk(enum menu_ui ui, int cols, enum menu_lock lock, const char *st)
+{
+	struct menu_opts o = {.ui = ui, .cols = cols, .rows = 2, .lock = lock, .shell = 1};
+	struct menu *m = menu_new(&o);
+	if (st)
+		status(m, st);
+	return m;
+}
+
+/* the requests queued now, but the status polls; returns how many, the
+ * last one in *last */
+static int take(struct menu *m, struct menu_req *last)
+{
+	struct menu_req r;
+	int n = 0;
+	while (menu_take_request(m, &r)) {
+		if (r.kind == MR_CTL && r.argc == 1 && !strcmp(r.argv[0], "status"))
+			continue;
+		*last = r;
+		n++;
+	}
+	return n;
+}
+
+static void answer(struct menu *m, const struct menu_req *rq, const char *text)
+{
+	struct ctl_reply r = reply(text);
+	menu_reply(m, rq->tag, &r, NULL, now);
+	ctl_reply_free(&r);
+}
+
+/* the view's items joined as "a|b|c" */
+static const char *items(struct menu *m)
+{
+	static char buf[512];
+	struct menu_view v;
+	menu_view(m, &v);
+	buf[0] = 0;
+	for (int i = 0; i < v.n_items; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "|" : "", v.item[i]);
+	return buf;
+}
+
+static struct menu_view view(struct menu *m)
+{
+	struct menu_view v;
+	menu_view(m, &v);
+	return v;
+}
+
+/* choose the item named label in the list shown */
+static int choose(struct menu *m, const char *label)
+{
+	struct menu_view v = view(m);
+	for (int i = 0; i < v.n_items; i++)
+		if (!strcmp(v.item[i], label)) {
+			while (view(m).cursor != i)
+				menu_key(m, MK_DOWN, now);
+			menu_key(m, MK_ENTER, now);
+			return 1;
+		}
+	fprintf(stderr, "no item '%s' in %s\n", label, items(m));
+	return 0;
+}
+
+static void test_status_pages(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A);
+	struct menu_view v = view(m);
+
+	CHECK_EQ(v.kind, VIEW_STATUS);
+	CHECK_STR(v.line[0], "twin-a    Active");
+	CHECK_STR(v.line[1], "IP here");
+	menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "failover IP");
+	CHECK_STR(v.line[1], "192.168.1.10/24");
+	menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "peer      twin-b");
+	CHECK_STR(v.line[1], "Standby      3ms");
+	menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "eth1       0.3ms");
+	CHECK_STR(v.line[1], "eth0       0.4ms");
+	menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "DRBD   Connected");
+	CHECK_STR(v.line[1], "Primary UpToDate");
+	/* the pages cycle by themselves on the LCD */
+	menu_tick(m, now + 5000);
+	v = view(m);
+	CHECK_STR(v.line[0], "skew      +0.2ms");
+	CHECK_STR(v.line[1], "witness     none");
+	menu_free(m);
+
+	/* the peer holds the IP; a resync as a bar with the time left */
+	m = mk(MENU_LCD, 20, LOCK_OPEN,
+	       STANDBY_B "drbd.conn=SyncTarget\ndrbd.role=Secondary\ndrbd.disk=Inconsistent\n"
+			 "drbd.sync_permille=600\ndrbd.sync_left_s=754\n");
+	v = view(m);
+	CHECK_STR(v.line[0], "twin-b       Standby");
+	CHECK_STR(v.line[1], "IP on twin-a");
+	for (int i = 0; i < 4; i++)
+		menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "DRBD      SyncTarget");
+	CHECK_STR(v.line[1], "[########      ] 60%");
+	CHECK_EQ((int)strlen(v.line[1]), 20);
+	menu_key(m, MK_DOWN, now);
+	v = view(m);
+	CHECK_STR(v.line[0], "resync  Inconsistent");
+	CHECK_STR(v.line[1], "left             13m");
+	menu_free(m);
+
+	/* no daemon: said, as an alert */
+	m = mk(MENU_LCD, 16, LOCK_OPEN, NULL);
+	menu_set_status(m, NULL, "twind is not running", now);
+	v = view(m);
+	CHECK_STR(v.line[0], "twind: no answer");
+	CHECK(v.alert);
+	menu_free(m);
+}
+
+static void test_alarms_first_until_acknowledged(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A "alarm.0=heartbeat link eth1 down\n");
+	struct menu_view v = view(m);
+
+	CHECK_STR(v.line[0], "ALARM        1/1");
+	CHECK_STR(v.line[1], "heartbeat link eth1 down");
+	CHECK(v.alert);
+	menu_tick(m, now + 10000); /* it stays while not acknowledged */
+	v = view(m);
+	CHECK_STR(v.line[0], "ALARM        1/1");
+	menu_key(m, MK_ESC, now); /* acknowledged */
+	v = view(m);
+	CHECK(!v.alert);
+	CHECK_STR(v.line[0], "twin-a    Active"); /* it moved behind the others */
+	status(m, ACTIVE_A "alarm.0=heartbeat link eth1 down\n");
+	CHECK(!view(m).alert);
+	/* it clears, then comes back: a new alarm, first again */
+	struct ctl_reply r = reply(ACTIVE_A);
+	menu_reply(m, 1, &r, NULL, now); /* tag 1: the menu's own status poll */
+	ctl_reply_free(&r);
+	r = reply(ACTIVE_A "alarm.0=heartbeat link eth1 down\n");
+	menu_reply(m, 1, &r, NULL, now);
+	ctl_reply_free(&r);
+	CHECK(view(m).alert);
+	menu_free(m);
+}
+
+static void test_menus_follow_state(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A);
+
+	menu_key(m, MK_ENTER, now);
+	CHECK_STR(items(m), "Cluster|System|Back");
+	CHECK(choose(m, "Cluster"));
+	CHECK_STR(items(m), "Release|Failover off|Dissolve|Back");
+	status(m, STANDBY_B);
+	CHECK_STR(items(m), "Takeover|Failover off|Dissolve|Back");
+	CHECK(choose(m, "Back"));
+	CHECK(choose(m, "System"));
+	CHECK_STR(items(m), "Reboot|Shutdown|Reboot peer|Shutdown peer|Version|Back");
+	menu_key(m, MK_ESC, now);
+	CHECK_STR(items(m), "Cluster|System|Back");
+	menu_key(m, MK_ESC, now);
+	CHECK_EQ(view(m).kind, VIEW_STATUS);
+	menu_free(m);
+
+	/* standalone: create; first boot: the password first; serial: shell */
+	m = mk(MENU_SERIAL, 80, LOCK_SECRET,
+	       "ok\nnode.name=twin-a\nnode.state=Standby\ncluster.mode=standalone\ncluster.password_set="
+	       "false\n");
+	menu_line(m, "", now);
+	CHECK_STR(
+	    items(m),
+	    "Set the admin password|Cluster|System|Maintenance shell|Lock the console|Exit the console|Back");
+	CHECK(choose(m, "Cluster"));
+	CHECK_STR(items(m), "Create cluster (pair with a peer)|Back");
+	menu_free(m);
+}
+
+static void test_takeover_confirm_no_first(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
+	struct menu_req rq;
+
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	struct menu_view v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0); /* No */
+	CHECK_STR(v.item[0], "No");
+	CHECK_CONTAINS(v.line[0], "Make twin-b Active?");
+	menu_key(m, MK_ENTER, now); /* No: nothing sent */
+	CHECK_EQ(take(m, &rq), 0);
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	choose(m, "Takeover");
+	menu_key(m, MK_RIGHT, now);
+	CHECK_EQ(view(m).cursor, 1);
+	menu_key(m, MK_ENTER, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.kind, MR_CTL);
+	CHECK_EQ(rq.argc, 1);
+	CHECK_STR(rq.argv[0], "takeover");
+	CHECK_EQ(view(m).kind, VIEW_BUSY);
+	menu_key(m, MK_ENTER, now); /* keys wait while busy */
+	CHECK_EQ(view(m).kind, VIEW_BUSY);
+	answer(m, &rq, "ok\nmessage=taking over from twin-a\n");
+	now += 300;
+	menu_tick(m, now);
+	CHECK_EQ(view(m).kind, VIEW_BUSY);
+	status(m, "ok\nnode.name=twin-b\nnode.state=Active\ncluster.mode=paired\n");
+	now += 300;
+	menu_tick(m, now);
+	struct menu_view d = view(m);
+	CHECK_EQ(d.kind, VIEW_MESSAGE);
+	CHECK_STR(d.line[0], "twin-b is Active");
+	menu_key(m, MK_ENTER, now);
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	menu_free(m);
+
+	/* the daemon refuses or does not answer: its words are shown */
+	m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	menu_key(m, MK_RIGHT, now);
+	menu_key(m, MK_ENTER, now);
+	take(m, &rq);
+	menu_reply(m, rq.tag, NULL, "twind did not answer within 5000 ms", now);
+	d = view(m);
+	CHECK_EQ(d.kind, VIEW_MESSAGE);
+	CHECK_STR(d.line[0], "twind did not answer within 5000 ms");
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Takeover");
+	menu_key(m, MK_RIGHT, now);
+	menu_key(m, MK_ENTER, now);
+	take(m, &rq);
+	answer(m, &rq, "error refused: failover is disabled on this node\n");
+	d = view(m);
+	CHECK_STR(d.line[0], "Takeover refused:");
+	CHECK_STR(d.line[1], "refused: failover is disabled on this node");
+	menu_free(m);
+}
+
+static void test_lock(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_SECRET, STANDBY_B);
+	struct menu_req rq;
+
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	struct menu_view v = view(m);
+	CHECK_EQ(v.kind, VIEW_FIELD);
+	CHECK_STR(v.title, "PIN");
+	/* 1234 with the buttons */
+	static const enum menu_key pin[] = {MK_UP, MK_UP, MK_RIGHT, MK_UP,    MK_UP,	MK_UP, MK_RIGHT,
+					    MK_UP, MK_UP, MK_UP,    MK_UP,    MK_RIGHT, MK_UP, MK_UP,
+					    MK_UP, MK_UP, MK_UP,    MK_RIGHT, MK_ENTER};
+	for (size_t i = 0; i < sizeof(pin) / sizeof(pin[0]); i++)
+		menu_key(m, pin[i], now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.kind, MR_VERIFY);
+	CHECK_STR(rq.argv[0], "1234");
+	menu_verified(m, rq.tag, 0, NULL, now);
+	CHECK_STR(view(m).line[0], "Wrong PIN");
+	/* three wrong: the console waits */
+	for (int i = 0; i < 2; i++) {
+		menu_key(m, MK_ENTER, now);
+		choose(m, "Cluster");
+		choose(m, "Takeover");
+		menu_line(m, "9999", now);
+		take(m, &rq);
+		menu_verified(m, rq.tag, 0, NULL, now);
+	}
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	CHECK_CONTAINS(view(m).line[0], "Wrong PIN 3 times");
+	now += 31000;
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	menu_line(m, "1234", now);
+	take(m, &rq);
+	menu_verified(m, rq.tag, 1, NULL, now);
+	CHECK_EQ(view(m).kind, VIEW_CONFIRM); /* unlocked: on to the action */
+	menu_key(m, MK_ESC, now);
+	choose(m, "Dissolve");
+	CHECK_EQ(view(m).kind, VIEW_CONFIRM); /* still unlocked */
+	menu_key(m, MK_ESC, now);
+	now += 301000;
+	menu_tick(m, now); /* left alone 5 min: locked again, and back on the status */
+	CHECK_EQ(view(m).kind, VIEW_STATUS);
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Dissolve");
+	CHECK_EQ(view(m).kind, VIEW_FIELD);
+	menu_free(m);
+
+	/* turned off: said, nothing asked */
+	m = mk(MENU_LCD, 16, LOCK_OFF, STANDBY_B);
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	CHECK_STR(view(m).line[0], "Actions are turned off");
+	CHECK_EQ(take(m, &rq), 0);
+	menu_free(m);
+}
+
+static void test_idle_home(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
+
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	menu_tick(m, now + 119000);
+	CHECK_EQ(view(m).kind, VIEW_LIST); /* not yet */
+	menu_tick(m, now + 121000);
+	CHECK_EQ(view(m).kind, VIEW_STATUS);
+	menu_free(m);
+	/* the serial console goes to its main menu, and stays there */
+	m = mk(MENU_SERIAL, 80, LOCK_OPEN, STANDBY_B);
+	menu_line(m, "", now);
+	menu_line(m, "2", now);
+	CHECK_STR(view(m).title, "System");
+	menu_tick(m, now + 121000);
+	CHECK_STR(view(m).title, "Menu");
+	menu_tick(m, now + 500000);
+	CHECK_STR(view(m).title, "Menu");
+	menu_free(m);
+}
+
+static void test_create_wizard(void)
+{
+	struct menu *m = mk(
+	    MENU_SERIAL, 80, LOCK_OPEN,
+	    "ok\nnode.name=twin-a\nnode.state=Standby\ncluster.mode=standalone\ncluster.password_set=true\n");
+	struct menu_req rq;
+
+	menu_line(m, "", now);
+	menu_line(m, "1", now); /* Cluster */
+	menu_line(m, "1", now); /* Create */
+	struct menu_view v = view(m);
+	CHECK_EQ(v.kind, VIEW_FIELD);
+	CHECK_STR(v.title, "Peer IP");
+	menu_line(m, "192.168.1.300", now);
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_FIELD);
+	CHECK_STR(v.line[1], "300 is not an address byte (0..255)");
+	menu_line(m, "192.168.1.12", now);
+	CHECK_STR(view(m).title, "Failover IP/prefix");
+	menu_line(m, "192.168.1.10", now);
+	CHECK_CONTAINS(view(m).line[1], "needs a prefix length");
+	menu_line(m, "192.168.1.10/24", now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.argc, 3);
+	CHECK_STR(rq.argv[1], "probe");
+	CHECK_STR(rq.argv[2], "192.168.1.12");
+	answer(m, &rq, "ok\n");
+	now += 300;
+	menu_tick(m, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_STR(rq.argv[1], "result");
+	answer(m, &rq, "ok\nop=probe\nrunning=true\nrc=0\nmessage=\n");
+	now += 300;
+	menu_tick(m, now);
+	take(m, &rq);
+	answer(
+	    m, &rq,
+	    "ok\nop=probe\nrunning=false\nrc=0\nmessage=\npeer.fingerprint=SHA256:90d5 0b7f 281c ae16 3c43 "
+	    "026e 51bd 179e e0ec f026 438d 929c 0622 b3db 59c1 f2cd\npeer.name=twin-b\npeer.clustered=0\n");
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0);
+	CHECK_STR(v.line[0], "twin-b's key:");
+	CHECK_STR(v.line[1], "90d5 0b7f 281c ae16");
+	menu_line(m, "2", now); /* Yes, the same */
+	v = view(m);
+	CHECK_STR(v.title, "Peer's password");
+	menu_line(m, "", now);
+	CHECK_STR(view(m).line[1], "the password is empty");
+	menu_line(m, "wrong-password", now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.argc, 6);
+	CHECK_STR(rq.argv[1], "create");
+	CHECK_STR(rq.argv[2], "192.168.1.12");
+	CHECK_CONTAINS(rq.argv[3], "SHA256:90d5");
+	CHECK_STR(rq.argv[4], "192.168.1.10/24");
+	CHECK_STR(rq.argv[5], "wrong-password");
+	answer(m, &rq, "ok\n");
+	now += 300;
+	menu_tick(m, now);
+	take(m, &rq);
+	answer(m, &rq, "ok\nop=create\nrunning=false\nrc=1\nmessage=the peer refused: wrong password\n");
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_MESSAGE);
+	CHECK_STR(v.line[0], "Not paired:");
+	CHECK_STR(v.line[1], "the peer refused: wrong password");
+	menu_free(m);
+}
+
+#define SPLIT                                                                                                \
+	"ok\nnode.name=twin-a\nnode.id=1\nnode.state=SplitBrain\ncluster.mode=paired\nsb.active=true\n"      \
+	"sb.self.id=1\nsb.self.name=twin-a\nsb.self.written_kib=32\nsb.peer.id=2\nsb.peer.name=twin-b\n"     \
+	"sb.peer.written_kib=4096\nsb.proposal=keep twin-b: it wrote 4 MiB since the split\n"                \
+	"sb.proposal_survivor=2\nalarm.0=split brain: both Active\n"
+
+static void test_split_brain(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, SPLIT);
+	struct menu_req rq;
+	struct menu_view v = view(m);
+
+	CHECK(v.alert);
+	CHECK_STR(v.line[0], "SPLIT BRAIN Enter");
+	menu_key(m, MK_ENTER, now);
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_LIST);
+	CHECK_STR(v.item[0], "*twin-b 4096K"); /* the proposal first, starred */
+	CHECK_STR(v.item[1], "twin-a 32K");
+	CHECK_EQ(v.cursor, 0);
+	menu_key(m, MK_ENTER, now);
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0);
+	CHECK_STR(v.line[0], "Keep twin-b?");
+	CHECK_STR(v.line[1], "twin-a's writes since");
+	menu_key(m, MK_DOWN, now);
+	menu_key(m, MK_ENTER, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.argc, 4);
+	CHECK_STR(rq.argv[0], "split-brain");
+	CHECK_STR(rq.argv[2], "twin-b");
+	answer(m, &rq, "ok\nmessage=repair started\n");
+	now += 300;
+	menu_tick(m, now);
+	take(m, &rq);
+	CHECK_STR(rq.argv[0], "split-brain");
+	CHECK_STR(rq.argv[1], "result");
+	answer(m, &rq, "ok\nrunning=true\nphase=resync\nmessage=resyncing\nsync_permille=500\n");
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_BUSY);
+	CHECK_STR(v.line[0], "resyncing twin-a");
+	CHECK_STR(v.line[1], "[#####     ] 50%");
+	now += 300;
+	menu_tick(m, now);
+	take(m, &rq);
+	answer(m, &rq,
+	       "ok\nrunning=false\nphase=done\nrc=0\nmessage=split brain repaired: twin-b survives\n");
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_MESSAGE);
+	CHECK_STR(v.line[0], "split brain repaired: twin-b survives");
+	menu_free(m);
+}
+
+static void test_serial_input_refused(void)
+{
+	struct menu *m = mk(MENU_SERIAL, 80, LOCK_OPEN, ACTIVE_A);
+	struct menu_req rq;
+
+	menu_line(m, "", now);
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	menu_line(m, "rm -rf /", now);
+	CHECK_STR(view(m).hint, "'rm -rf /' is not a choice here");
+	CHECK_EQ(take(m, &rq), 0);
+	menu_line(m, "99", now);
+	CHECK_STR(view(m).hint, "'99' is not a choice here");
+	menu_line(m, "2", now); /* System */
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	CHECK_STR(view(m).title, "System");
+	menu_free(m);
+}
+
+/* every screen a walk reaches fits 16x2 and 20x2: items, choices and
+ * values without a scroller; status lines too, but alarms and messages */
+static void check_fits(struct menu *m, int cols, const char *where)
+{
+	struct menu_view v = view(m);
+	struct lcd_frame f;
+
+	lcd_layout(&v, cols, 2, &f);
+	for (int r = 0; r < 2; r++) {
+		int may_scroll = v.kind == VIEW_MESSAGE || v.kind == VIEW_BUSY ||
+				 (v.kind == VIEW_CONFIRM && r == 0) || (v.kind == VIEW_FIELD && r == 0) ||
+				 (v.kind == VIEW_STATUS && v.alert && r == 1);
+		if (f.scroll[r] && !may_scroll) {
+			fprintf(stderr, "%s %dx2 row %d does not fit: '%s'\n", where, cols, r, f.row[r]);
+			CHECK(0);
+		} else {
+			CHECK(1);
+		}
+	}
+}
+
+static void test_fits(void)
+{
+	static const char *walks[][6] = {
+	    {"Cluster", NULL},
+	    {"System", NULL},
+	    {"Cluster", "Release", NULL},
+	    {"Cluster", "Dissolve", NULL},
+	    {"Cluster", "Failover off", NULL},
+	    {"System", "Reboot", NULL},
+	    {"System", "Shutdown peer", NULL},
+	};
+	for (int cols = 16; cols <= 20; cols += 4) {
+		struct menu *m = mk(MENU_LCD, cols, LOCK_OPEN, ACTIVE_A "alarm.0=x\n");
+		for (int p = 0; p < 8; p++) {
+			check_fits(m, cols, "status");
+			menu_key(m, MK_DOWN, now);
+		}
+		for (size_t w = 0; w < sizeof(walks) / sizeof(walks[0]); w++) {
+			menu_key(m, MK_ENTER, now);
+			if (view(m).kind != VIEW_LIST)
+				menu_key(m, MK_ENTER, now);
+			for (int i = 0; walks[w][i]; i++) {
+				check_fits(m, cols, walks[w][i]);
+				CHECK(choose(m, walks[w][i]));
+			}
+			check_fits(m, cols, "end of walk");
+			struct lcd_frame f;
+			struct menu_view v = view(m);
+			lcd_layout(&v, cols, 2, &f);
+			if (v.kind == VIEW_CONFIRM)
+				CHECK_CONTAINS(f.row[1], "[No]");
+			while (view(m).kind != VIEW_STATUS)
+				menu_key(m, MK_ESC, now);
+		}
+		menu_free(m);
+		/* the wizard's fields and the split-brain choice */
+		m = mk(MENU_LCD, cols, LOCK_OPEN,
+		       "ok\nnode.name=twin-a\nnode.state=Standby\ncluster.mode=standalone\n");
+		menu_key(m, MK_ENTER, now);
+		choose(m, "Cluster");
+		choose(m, "Create cluster");
+		check_fits(m, cols, "peer IP");
+		menu_line(m, "192.168.1.12", now);
+		check_fits(m, cols, "failover IP");
+		menu_free(m);
+		m = mk(MENU_LCD, cols, LOCK_OPEN, SPLIT);
+		menu_key(m, MK_ENTER, now);
+		check_fits(m, cols, "survivor");
+		menu_key(m, MK_ENTER, now);
+		check_fits(m, cols, "repair?");
+		menu_free(m);
+	}
+}
+
+static void test_lcd_layout(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
+	struct lcd_frame f;
+	struct menu_view v;
+
+	menu_key(m, MK_ENTER, now);
+	choose(m, "Cluster");
+	choose(m, "Takeover");
+	v = view(m);
+	lcd_layout(&v, 16, 2, &f);
+	CHECK(f.scroll[0]); /* the question scrolls ... */
+	CHECK_CONTAINS(f.row[0], "Make twin-b Active?");
+	CHECK_STR(f.row[1], "  [No]   Yes ");
+	CHECK(!f.scroll[1]); /* ... the choice does not */
+	menu_free(m);
+
+	m = mk(MENU_LCD, 20, LOCK_OPEN, ACTIVE_A);
+	menu_key(m, MK_ENTER, now);
+	v = view(m);
+	lcd_layout(&v, 20, 4, &f);
+	CHECK_STR(f.row[0], "Menu");
+	CHECK_STR(f.row[1], ">Cluster");
+	CHECK_STR(f.row[2], " System");
+	menu_free(m);
+}
+
+static void test_lcdproc(void)
+{
+	struct lcdp_in in;
+	char q[64];
+
+	CHECK_EQ(lcdp_parse("connect LCDproc 0.5.9 protocol 0.3 lcd wid 20 hgt 2 cellwid 5 cellhgt 8", &in),
+		 0);
+	CHECK_EQ(in.kind, LM_CONNECT);
+	CHECK_EQ(in.wid, 20);
+	CHECK_EQ(in.hgt, 2);
+	CHECK_EQ(lcdp_parse("connect LCDproc 0.5.9 protocol 0.3 lcd wid 0 hgt 2", &in), -1);
+	CHECK_EQ(lcdp_parse("connect LCDproc", &in), -1);
+	CHECK_EQ(lcdp_parse("key Enter", &in), 0);
+	CHECK_EQ(in.kind, LM_KEY);
+	CHECK_STR(in.arg, "Enter");
+	CHECK_EQ(lcdp_key_index(in.arg), 4);
+	CHECK_EQ(lcdp_key_index("F1"), -1);
+	CHECK_EQ(lcdp_parse("key", &in), -1);
+	CHECK_EQ(lcdp_parse("huh? Invalid command", &in), 0);
+	CHECK_EQ(in.kind, LM_HUH);
+	CHECK_EQ(lcdp_parse("success", &in), 0);
+	CHECK_EQ(in.kind, LM_SUCCESS);
+	CHECK_EQ(lcdp_parse("listen twin", &in), 0);
+	CHECK_EQ(in.kind, LM_LISTEN);
+	CHECK_EQ(lcdp_parse("menuevent select x", &in), 0);
+	CHECK_EQ(in.kind, LM_OTHER);
+	lcdp_quote("say \"hi\" \\ \x01\xc3\xa9", q, sizeof(q));
+	CHECK_STR(q, "\"say \\\"hi\\\" \\\\ ???\"");
+	lcdp_quote("0123456789", q, 8);
+	CHECK_STR(q, "\"0123\"");
+}
+
+TEST_MAIN("menu", {
+	test_status_pages();
+	test_alarms_first_until_acknowledged();
+	test_menus_follow_state();
+	test_takeover_confirm_no_first();
+	test_lock();
+	test_create_wizard();
+	test_idle_home();
+	test_split_brain();
+	test_serial_input_refused();
+	test_fits();
+	test_lcd_layout();
+	test_lcdproc();
+})

@@ -1,0 +1,1278 @@
+/* The console's menu model (menu.h, docs/CONSOLE.md). One screen at a
+ * time; an action is a flow of screens (fields, a confirmation with No
+ * first, a request, a poll of its outcome, a message) driven by
+ * flow_step. Requests are queued for the caller; answers come back by tag. */
+#include "menu.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status_pages.h"
+
+#define STATUS_EVERY_MS	  1000
+#define STATUS_BUSY_MS	  250 /* while an action runs */
+#define POLL_EVERY_MS	  250
+#define CYCLE_DEFAULT_MS  4000
+#define WRONG_SECRET_MAX  3	/* then the console waits ... */
+#define WRONG_SECRET_WAIT 30000 /* ... this long before it asks again */
+#define REQ_QUEUE	  8
+#define IDLE_HOME_MS	  120000 /* a console left alone goes home (not while busy) */
+#define TAG_STATUS	  1u
+
+enum screen { S_STATUS, S_LIST, S_CONFIRM, S_FIELD, S_BUSY, S_MESSAGE };
+enum list_id { L_MAIN, L_CLUSTER, L_SYSTEM, L_SURVIVOR };
+
+enum act {
+	A_NONE,
+	A_CLUSTER, /* submenus */
+	A_SYSTEM,
+	A_SPLIT, /* the split-brain repair */
+	A_TAKEOVER,
+	A_RELEASE,
+	A_FAILOVER_ON,
+	A_FAILOVER_OFF,
+	A_RESTORE,
+	A_CREATE,
+	A_DISSOLVE,
+	A_REBOOT,
+	A_SHUTDOWN,
+	A_PEER_REBOOT,
+	A_PEER_SHUTDOWN,
+	A_VERSION,
+	A_SHELL,
+	A_LOCK,
+	A_FIRST_BOOT, /* set the admin password */
+	A_EXIT,
+	A_BACK,
+};
+
+/* what happened to the running flow */
+enum ev { EV_START, EV_YES, EV_NO, EV_FIELD, EV_CANCEL, EV_REPLY, EV_ERROR, EV_POLL, EV_VERIFIED };
+
+struct item {
+	enum act act;
+	char label[40];
+};
+
+struct menu {
+	struct menu_opts o;
+	struct ctl_reply st; /* the last status, if have_st */
+	int have_st;
+	char st_err[MENU_TEXT_MAX];
+	uint64_t st_next_ms;
+	int st_asking;
+
+	enum screen scr;
+	enum list_id list;
+	struct item items[MENU_ITEMS_MAX];
+	int n_items, cursor;
+	int page;
+	uint64_t page_ms;
+
+	/* acknowledged alarms, by text */
+	char acked[8][MENU_TEXT_MAX];
+	int n_acked;
+
+	/* the running flow */
+	enum act flow;
+	int step;
+	char q[4][MENU_TEXT_MAX]; /* a question or message's lines */
+	int n_q;
+	int confirm_cursor;
+	struct field fld;
+	char title[MENU_TEXT_MAX];
+	unsigned tag, next_tag;
+	int waiting; /* for tag's answer */
+	uint64_t poll_ms, deadline_ms, started_ms;
+	char a[4][FIELD_MAX * 2 + 1]; /* the flow's values: peer IP, failover IP, fingerprint, ... */
+	char secret[FIELD_MAX + 1];
+	int poll_sb;		  /* the outcome is polled with "split-brain result", else "cluster result" */
+	char note[MENU_TEXT_MAX]; /* typed input refused: said until the next key */
+
+	uint64_t last_key_ms;
+
+	/* the lock */
+	enum act pending; /* the action the unlock is for */
+	uint64_t unlocked_until;
+	int wrong;
+	uint64_t wait_until;
+
+	struct menu_req queue[REQ_QUEUE];
+	int nq;
+};
+
+static const struct {
+	enum act act;
+	const char *lcd, *serial;
+} names[] = {
+    {A_CLUSTER, "Cluster", "Cluster"},
+    {A_SYSTEM, "System", "System"},
+    {A_SPLIT, "Split brain", "Split brain: choose the survivor"},
+    {A_TAKEOVER, "Takeover", "Takeover (make this node Active)"},
+    {A_RELEASE, "Release", "Release (hand Active to the peer)"},
+    {A_FAILOVER_ON, "Failover on", "Enable failover"},
+    {A_FAILOVER_OFF, "Failover off", "Disable failover"},
+    {A_RESTORE, "Restore node", "Restore this idle node"},
+    {A_CREATE, "Create cluster", "Create cluster (pair with a peer)"},
+    {A_DISSOLVE, "Dissolve", "Dissolve the cluster"},
+    {A_REBOOT, "Reboot", "Reboot this node"},
+    {A_SHUTDOWN, "Shutdown", "Shut down this node"},
+    {A_PEER_REBOOT, "Reboot peer", "Reboot the peer"},
+    {A_PEER_SHUTDOWN, "Shutdown peer", "Shut down the peer"},
+    {A_VERSION, "Version", "Firmware version"},
+    {A_SHELL, "Shell", "Maintenance shell"},
+    {A_LOCK, "Lock", "Lock the console"},
+    {A_FIRST_BOOT, "Set password", "Set the admin password"},
+    {A_EXIT, "Exit", "Exit the console"},
+    {A_BACK, "Back", "Back"},
+};
+
+static const char *name_of(const struct menu *m, enum act a)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].act == a)
+			return m->o.ui == MENU_LCD ? names[i].lcd : names[i].serial;
+	return "?";
+}
+
+static const char *st(const struct menu *m, const char *key)
+{
+	const char *v = m->have_st ? ctl_get(&m->st, key) : NULL;
+	return v ? v : "";
+}
+
+static int st_is(const struct menu *m, const char *key, const char *val)
+{
+	return !strcmp(st(m, key), val);
+}
+
+static int paired(const struct menu *m)
+{
+	return m->have_st && (st_is(m, "cluster.mode", "paired") || st_is(m, "cluster.mode", "static"));
+}
+
+static int split_brain(const struct menu *m)
+{
+	return st_is(m, "sb.active", "true");
+}
+
+static int first_boot(const struct menu *m)
+{
+	return st_is(m, "cluster.password_set", "false");
+}
+
+static void set_lines(struct menu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* q[] from text with '\n' between lines */
+static void set_lines(struct menu *m, const char *fmt, ...)
+{
+	char buf[4 * MENU_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m->n_q = 0;
+	for (char *p = buf, *nl; p && m->n_q < 4; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		snprintf(m->q[m->n_q++], MENU_TEXT_MAX, "%.*s", MENU_TEXT_MAX - 1, p);
+	}
+}
+
+/* --- requests --- */
+
+static unsigned queue_req(struct menu *m, enum menu_req_kind kind, unsigned tag, int argc,
+			  const char *const *argv)
+{
+	if (m->nq >= REQ_QUEUE)
+		return 0;
+	struct menu_req *r = &m->queue[m->nq++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->tag = tag;
+	r->argc = argc > MENU_ARGS_MAX ? MENU_ARGS_MAX : argc;
+	for (int i = 0; i < r->argc; i++)
+		snprintf(r->argv[i], sizeof(r->argv[i]), "%s", argv[i]);
+	return tag;
+}
+
+static void busy(struct menu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void busy(struct menu *m, const char *fmt, ...)
+{
+	char buf[MENU_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m->scr = S_BUSY;
+	set_lines(m, "%s", buf);
+}
+
+/* a control request for the flow; its answer comes as EV_REPLY/EV_ERROR */
+static void ask(struct menu *m, const char *what, int argc, const char *const *argv)
+{
+	m->tag = ++m->next_tag < 2 ? (m->next_tag = 2) : m->next_tag;
+	m->waiting = 1;
+	queue_req(m, MR_CTL, m->tag, argc, argv);
+	busy(m, "%s", what);
+}
+
+/* --- screens --- */
+
+static void build_list(struct menu *m, enum list_id id)
+{
+	struct item *it = m->items;
+	int n = 0;
+#define ADD(a)                                                                                               \
+	do {                                                                                                 \
+		if (n < MENU_ITEMS_MAX) {                                                                    \
+			it[n].act = (a);                                                                     \
+			snprintf(it[n].label, sizeof(it[n].label), "%s", name_of(m, a));                     \
+			n++;                                                                                 \
+		}                                                                                            \
+	} while (0)
+	const char *state = st(m, "node.state");
+	switch (id) {
+	case L_MAIN:
+		if (first_boot(m))
+			ADD(A_FIRST_BOOT);
+		if (split_brain(m))
+			ADD(A_SPLIT);
+		ADD(A_CLUSTER);
+		ADD(A_SYSTEM);
+		if (m->o.ui == MENU_SERIAL && m->o.shell)
+			ADD(A_SHELL);
+		if (m->o.lock == LOCK_SECRET)
+			ADD(A_LOCK);
+		if (m->o.ui == MENU_SERIAL)
+			ADD(A_EXIT);
+		ADD(A_BACK);
+		break;
+	case L_CLUSTER:
+		if (paired(m)) {
+			if (!strcmp(state, "Standby") || !strcmp(state, "Inactive"))
+				ADD(A_TAKEOVER);
+			if (!strcmp(state, "Active"))
+				ADD(A_RELEASE);
+			if (!strcmp(state, "Idle"))
+				ADD(A_RESTORE);
+			ADD(st_is(m, "node.failover_enabled", "false") ? A_FAILOVER_ON : A_FAILOVER_OFF);
+			ADD(A_DISSOLVE);
+		} else {
+			ADD(A_CREATE);
+		}
+		ADD(A_BACK);
+		break;
+	case L_SYSTEM:
+		ADD(A_REBOOT);
+		ADD(A_SHUTDOWN);
+		if (paired(m)) {
+			ADD(A_PEER_REBOOT);
+			ADD(A_PEER_SHUTDOWN);
+		}
+		ADD(A_VERSION);
+		ADD(A_BACK);
+		break;
+	case L_SURVIVOR:
+		break; /* flow_split fills it */
+	}
+#undef ADD
+	m->n_items = n;
+	if (m->list != id || m->cursor >= n)
+		m->cursor = 0;
+	m->list = id;
+}
+
+static void show_list(struct menu *m, enum list_id id)
+{
+	m->flow = A_NONE;
+	m->waiting = 0;
+	m->scr = S_LIST;
+	m->cursor = m->list == id ? m->cursor : 0;
+	build_list(m, id);
+}
+
+static void back_to_menu(struct menu *m)
+{
+	enum list_id l = m->flow == A_CREATE || m->flow == A_DISSOLVE || m->flow == A_TAKEOVER ||
+				 m->flow == A_RELEASE || m->flow == A_RESTORE || m->flow == A_FAILOVER_ON ||
+				 m->flow == A_FAILOVER_OFF
+			     ? L_CLUSTER
+			 : m->flow == A_REBOOT || m->flow == A_SHUTDOWN || m->flow == A_PEER_REBOOT ||
+				 m->flow == A_PEER_SHUTDOWN || m->flow == A_VERSION
+			     ? L_SYSTEM
+			     : L_MAIN;
+	explicit_bzero(m->secret, sizeof(m->secret));
+	explicit_bzero(m->a, sizeof(m->a));
+	show_list(m, l);
+}
+
+static void message(struct menu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void message(struct menu *m, const char *fmt, ...)
+{
+	char buf[4 * MENU_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	m->waiting = 0;
+	m->scr = S_MESSAGE;
+	set_lines(m, "%s", buf);
+}
+
+static void confirm(struct menu *m, const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* a destructive question: No is selected first */
+static void confirm(struct menu *m, const char *title, const char *fmt, ...)
+{
+	char buf[4 * MENU_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	snprintf(m->title, sizeof(m->title), "%s", title);
+	m->scr = S_CONFIRM;
+	m->confirm_cursor = 0;
+	set_lines(m, "%s", buf);
+}
+
+static void ask_field(struct menu *m, enum field_kind kind, const char *label, const char *init)
+{
+	field_init(&m->fld, kind, label, init);
+	if (kind == FIELD_PASSWORD && m->flow == A_FIRST_BOOT)
+		m->fld.min_len = 8;
+	m->scr = S_FIELD;
+}
+
+/* --- flows --- */
+
+static void flow_step(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now);
+
+static int reply_ok(const struct ctl_reply *rep)
+{
+	return rep && rep->ok;
+}
+
+static const char *reply_text(const struct ctl_reply *rep, const char *err)
+{
+	if (!rep)
+		return err && *err ? err : "no answer from twind";
+	if (!rep->ok)
+		return rep->message && *rep->message ? rep->message : "refused";
+	const char *msg = ctl_get(rep, "message");
+	return msg && *msg ? msg : "done";
+}
+
+/* an operation that reports through "cluster result" / "split-brain result" */
+static void start_poll(struct menu *m, uint64_t now, uint64_t limit_ms)
+{
+	m->poll_ms = now + POLL_EVERY_MS;
+	m->deadline_ms = now + limit_ms;
+	m->waiting = 0;
+}
+
+static void poll_outcome(struct menu *m)
+{
+	const char *req[] = {m->poll_sb ? "split-brain" : "cluster", "result"};
+	m->tag = ++m->next_tag;
+	m->waiting = 1;
+	queue_req(m, MR_CTL, m->tag, 2, req);
+}
+
+/* The answers of an operation that reports later ("cluster probe|create|
+ * dissolve|peer-power", "split-brain repair"): the request's own answer
+ * starts polling its outcome, which runs until "running" is false. 1: the
+ * outcome is in rep; 0: handled here (still running, or failed and said). */
+static int outcome(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now,
+		   uint64_t limit_ms)
+{
+	if (ev == EV_ERROR || (ev == EV_REPLY && !rep->ok)) {
+		message(m, "%s", reply_text(rep, err));
+	} else if (ev == EV_POLL) {
+		if (now >= m->deadline_ms)
+			message(m, "No outcome after %llu s",
+				(unsigned long long)((now - m->started_ms) / 1000));
+		else
+			poll_outcome(m);
+	} else if (ev == EV_REPLY && !ctl_get(rep, "running")) {
+		start_poll(m, now, limit_ms); /* the request was taken */
+	} else if (ev == EV_REPLY && ctl_get_bool(rep, "running") == 1) {
+		m->poll_ms = now + POLL_EVERY_MS;
+		const char *msg = ctl_get(rep, "message");
+		if (msg && *msg)
+			busy(m, "%s", msg);
+	} else if (ev == EV_REPLY) {
+		return 1;
+	}
+	return 0;
+}
+
+static int final_rc(const struct ctl_reply *rep)
+{
+	long long rc = -1;
+	ctl_get_ll(rep, "rc", &rc);
+	return (int)rc;
+}
+
+static void flow_power(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now)
+{
+	int peer = m->flow == A_PEER_REBOOT || m->flow == A_PEER_SHUTDOWN;
+	int reboot = m->flow == A_REBOOT || m->flow == A_PEER_REBOOT;
+	const char *verb = reboot ? "reboot" : "shutdown";
+
+	if (ev == EV_START) {
+		const char *who = peer ? st(m, "peer.name") : st(m, "node.name");
+		const char *state = peer ? st(m, "peer.state") : st(m, "node.state");
+		confirm(m, reboot ? "Reboot?" : "Shut down?", "%s %s (%s)?%s",
+			reboot ? "Reboot" : "Shut down", *who ? who : "the peer", *state ? state : "?",
+			!strcmp(state, "Active") ? "\nIt hands the failover IP over first." : "");
+	} else if (ev == EV_YES) {
+		m->step = 1;
+		if (peer) {
+			const char *req[] = {"cluster", "peer-power", verb};
+			ask(m, reboot ? "rebooting the peer" : "shutting the peer down", 3, req);
+		} else {
+			const char *req[] = {"power", verb};
+			ask(m, reboot ? "rebooting" : "shutting down", 2, req);
+		}
+	} else if (!peer) {
+		message(m, "%s", reply_text(rep, err));
+	} else if (outcome(m, ev, rep, err, now, 45000)) {
+		message(m, "%s", reply_text(rep, err));
+	}
+}
+
+static void flow_simple(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err)
+{
+	if (ev == EV_START) {
+		if (m->flow == A_FAILOVER_OFF) {
+			confirm(m, "Failover off?",
+				"Disable failover on %s?\nIt will not take over\nwhen the peer fails.",
+				st(m, "node.name"));
+			return;
+		}
+		if (m->flow == A_RESTORE) {
+			confirm(m, "Restore?", "Bring %s back\ninto service?", st(m, "node.name"));
+			return;
+		}
+		if (m->flow == A_RELEASE) {
+			confirm(m, "Release?", "Hand Active over\nto %s?", st(m, "peer.name"));
+			return;
+		}
+		ev = EV_YES;
+	}
+	if (ev == EV_YES) {
+		const char *req[2] = {"failover", "enable"};
+		int n = 2;
+		if (m->flow == A_FAILOVER_OFF)
+			req[1] = "disable";
+		else if (m->flow == A_RESTORE)
+			req[0] = "restore", n = 1;
+		else if (m->flow == A_RELEASE)
+			req[0] = "release", n = 1;
+		else if (m->flow == A_VERSION)
+			req[0] = "version", n = 1;
+		ask(m, "asking twind", n, req);
+	} else if (ev == EV_REPLY && m->flow == A_VERSION && reply_ok(rep)) {
+		const char *v = ctl_get(rep, "version"), *p = ctl_get(rep, "protocol");
+		message(m, "Twin %s\nprotocol %s", v ? v : "?", p ? p : "?");
+	} else if (ev == EV_REPLY || ev == EV_ERROR) {
+		message(m, "%s", reply_text(rep, err));
+	}
+}
+
+/* takeover: the request, then the status until Active (twinctl's wait) */
+static void flow_takeover(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err,
+			  uint64_t now)
+{
+	if (ev == EV_START) {
+		const char *peer = st(m, "peer.name");
+		confirm(m, "Takeover?", "Make %s Active?\n%s (%s) hands\nthe failover IP over.",
+			st(m, "node.name"), *peer ? peer : "The peer", st(m, "peer.state"));
+	} else if (ev == EV_YES) {
+		const char *req[] = {"takeover"};
+		m->step = 1;
+		m->started_ms = now;
+		ask(m, "taking over", 1, req);
+	} else if (ev == EV_REPLY && m->step == 1) {
+		if (!reply_ok(rep)) {
+			message(m, "Takeover refused:\n%s", reply_text(rep, err));
+			return;
+		}
+		m->step = 2;
+		start_poll(m, now, 8000);
+		busy(m, "%s", reply_text(rep, err));
+	} else if (ev == EV_POLL && m->step == 2) {
+		if (st_is(m, "node.state", "Active"))
+			message(m, "%s is Active\n(%llu ms)", st(m, "node.name"),
+				(unsigned long long)(now - m->started_ms));
+		else if (now >= m->deadline_ms)
+			message(m, "Still %s after %llu s:\n%s", st(m, "node.state"),
+				(unsigned long long)((now - m->started_ms) / 1000), st(m, "node.reason"));
+		else
+			m->poll_ms = now + POLL_EVERY_MS;
+	} else if (ev == EV_ERROR) {
+		message(m, "%s", reply_text(rep, err));
+	}
+}
+
+/* create: peer IP, failover IP, the peer's key (probe) to confirm, its
+ * password, then the pairing: twinctl cluster create's steps */
+static void flow_create(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err,
+			uint64_t now)
+{
+	if (ev == EV_START) {
+		ask_field(m, FIELD_IPV4, "Peer IP", "");
+	} else if (ev == EV_FIELD && m->step == 0) {
+		snprintf(m->a[0], sizeof(m->a[0]), "%s", m->fld.val);
+		m->step = 1;
+		ask_field(m, FIELD_IPV4_PREFIX, "Failover IP/prefix", "");
+	} else if (ev == EV_FIELD && m->step == 1) {
+		snprintf(m->a[1], sizeof(m->a[1]), "%s", m->fld.val);
+		const char *req[] = {"cluster", "probe", m->a[0]};
+		m->step = 2;
+		ask(m, "asking the peer\nfor its key", 3, req);
+	} else if (m->step == 2 && outcome(m, ev, rep, err, now, 45000)) {
+		const char *fp = ctl_get(rep, "peer.fingerprint");
+		if (!fp) {
+			message(m, "No key from %s:\n%s", m->a[0], reply_text(rep, err));
+		} else if (ctl_get_bool(rep, "peer.clustered") == 1) {
+			message(m, "%s is paired\nalready: dissolve\nthat first", m->a[0]);
+		} else {
+			snprintf(m->a[2], sizeof(m->a[2]), "%s", fp);
+			const char *name = ctl_get(rep, "peer.name");
+			snprintf(m->a[3], sizeof(m->a[3]), "%s", name && *name ? name : m->a[0]);
+			m->step = 3;
+			/* the hex in pieces as the peer's console prints them */
+			const char *hex = strncmp(fp, "SHA256:", 7) ? fp : fp + 7;
+			size_t n = strlen(hex);
+			confirm(m, "Same key?", "%s's key:\n%.19s\n%.19s ...\nSame on its screen?", m->a[3],
+				hex, n > 20 ? hex + 20 : "");
+		}
+	} else if (ev == EV_YES && m->step == 3) {
+		m->step = 4;
+		ask_field(m, FIELD_PASSWORD, "Peer's password", "");
+	} else if (ev == EV_FIELD && m->step == 4) {
+		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
+		explicit_bzero(m->fld.val, sizeof(m->fld.val));
+		const char *req[] = {"cluster", "create", m->a[0], m->a[2], m->a[1], m->secret};
+		m->step = 5;
+		ask(m, "pairing", 6, req);
+		explicit_bzero(m->secret, sizeof(m->secret));
+	} else if (m->step == 5 && outcome(m, ev, rep, err, now, 45000)) {
+		message(m, "%s%s", final_rc(rep) ? "Not paired:\n" : "", reply_text(rep, err));
+	}
+}
+
+static void flow_dissolve(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err,
+			  uint64_t now)
+{
+	if (ev == EV_START) {
+		confirm(m, "Dissolve?",
+			"Dissolve the pair?\nBoth run alone: keep\nONE sending mail, or\nit goes out twice.");
+	} else if (ev == EV_YES) {
+		const char *req[] = {"cluster", "dissolve"};
+		m->step = 1;
+		ask(m, "dissolving", 2, req);
+	} else if (outcome(m, ev, rep, err, now, 45000)) {
+		if (final_rc(rep))
+			message(m, "%s", reply_text(rep, err));
+		else
+			message(m, "%s\nKeep ONE node sending:\nqueued mail would\ngo out twice.",
+				reply_text(rep, err));
+	}
+}
+
+/* the split brain: the survivor (the proposal first), confirmation with
+ * what is lost, the repair and its resync */
+static void flow_split(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now)
+{
+	if (ev == EV_START) {
+		if (!split_brain(m)) {
+			message(m, "No split brain");
+			return;
+		}
+		const char *keep = st(m, "sb.proposal_survivor");
+		const char *pfx[2] = {"sb.self", "sb.peer"};
+		char key[48];
+		snprintf(key, sizeof(key), "%s.id", pfx[1]);
+		int first = *keep && !strcmp(keep, st(m, key)) ? 1 : 0;
+		m->n_items = 0;
+		for (int k = 0; k < 2; k++) {
+			int i = (first + k) % 2;
+			snprintf(key, sizeof(key), "%s.name", pfx[i]);
+			const char *name = st(m, key);
+			if (!*name)
+				continue;
+			snprintf(key, sizeof(key), "%s.written_kib", pfx[i]);
+			const char *w = st(m, key);
+			snprintf(key, sizeof(key), "%s.id", pfx[i]);
+			struct item *it = &m->items[m->n_items];
+			it->act = A_SPLIT;
+			/* "*twin-a 32K": the proposal starred, what each wrote */
+			snprintf(it->label, sizeof(it->label), "%s%s %s%s",
+				 !strcmp(keep, st(m, key)) ? "*" : "", name, *w ? w : "?", *w ? "K" : "");
+			snprintf(m->a[m->n_items], sizeof(m->a[0]), "%s", name);
+			m->n_items++;
+		}
+		m->scr = S_LIST;
+		m->list = L_SURVIVOR;
+		m->cursor = 0;
+		m->step = 1;
+		snprintf(m->title, sizeof(m->title), "%s", "Keep which node?");
+	} else if (ev == EV_YES && m->step == 1) {
+		snprintf(m->a[2], sizeof(m->a[2]), "%s", m->a[m->confirm_cursor]);
+		snprintf(m->a[3], sizeof(m->a[3]), "%s", m->a[m->confirm_cursor ? 0 : 1]);
+		m->step = 2;
+		confirm(m, "Repair?", "Keep %s?\n%s's writes since\nthe split are lost.", m->a[2], m->a[3]);
+	} else if (ev == EV_YES && m->step == 2) {
+		const char *req[] = {"split-brain", "repair", m->a[2], "console"};
+		m->step = 3;
+		m->poll_sb = 1;
+		ask(m, "starting the repair", 4, req);
+	} else if (m->step == 3 && outcome(m, ev, rep, err, now, 600000)) {
+		message(m, "%s%s", final_rc(rep) ? "Repair failed:\n" : "", reply_text(rep, err));
+	} else if (m->step == 3 && ev == EV_REPLY && rep->ok && ctl_get_bool(rep, "running") == 1) {
+		long long pm;
+		if (ctl_get_ll(rep, "sync_permille", &pm) == 0) {
+			char bar[64];
+			sp_bar((int)pm, m->o.cols > 40 ? 40 : m->o.cols, bar, sizeof(bar));
+			busy(m, "resyncing %s\n%s", m->a[3], bar);
+		}
+	}
+}
+
+static void flow_first_boot(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err)
+{
+	if (ev == EV_START) {
+		m->step = 0;
+		ask_field(m, FIELD_PASSWORD, "New admin password", "");
+	} else if (ev == EV_FIELD && m->step == 0) {
+		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
+		m->step = 1;
+		ask_field(m, FIELD_PASSWORD, "Again", "");
+	} else if (ev == EV_FIELD && m->step == 1) {
+		if (strcmp(m->secret, m->fld.val)) {
+			explicit_bzero(m->secret, sizeof(m->secret));
+			m->step = 0;
+			message(m, "The passwords differ:\nnothing was changed");
+			return;
+		}
+		const char *req[] = {"password", "set", m->secret};
+		m->step = 2;
+		ask(m, "setting the password", 3, req);
+		explicit_bzero(m->secret, sizeof(m->secret));
+		explicit_bzero(m->fld.val, sizeof(m->fld.val));
+	} else if (ev == EV_REPLY || ev == EV_ERROR) {
+		message(m, "%s", reply_text(rep, err));
+	}
+}
+
+static void flow_step(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now)
+{
+	if (ev == EV_START) {
+		m->step = 0;
+		m->started_ms = now;
+		m->poll_sb = 0;
+	}
+	if (ev == EV_CANCEL || (ev == EV_NO)) {
+		back_to_menu(m);
+		return;
+	}
+	switch (m->flow) {
+	case A_TAKEOVER:
+		flow_takeover(m, ev, rep, err, now);
+		break;
+	case A_CREATE:
+		flow_create(m, ev, rep, err, now);
+		break;
+	case A_DISSOLVE:
+		flow_dissolve(m, ev, rep, err, now);
+		break;
+	case A_SPLIT:
+		flow_split(m, ev, rep, err, now);
+		break;
+	case A_REBOOT:
+	case A_SHUTDOWN:
+	case A_PEER_REBOOT:
+	case A_PEER_SHUTDOWN:
+		flow_power(m, ev, rep, err, now);
+		break;
+	case A_RELEASE:
+	case A_RESTORE:
+	case A_FAILOVER_ON:
+	case A_FAILOVER_OFF:
+	case A_VERSION:
+		flow_simple(m, ev, rep, err);
+		break;
+	case A_FIRST_BOOT:
+		flow_first_boot(m, ev, rep, err);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- the lock --- */
+
+static int needs_unlock(const struct menu *m, enum act a, uint64_t now)
+{
+	if (a == A_BACK || a == A_CLUSTER || a == A_SYSTEM || a == A_LOCK || a == A_VERSION || a == A_EXIT)
+		return 0;
+	if (a == A_FIRST_BOOT)
+		return 0; /* nothing to check against yet */
+	return m->o.lock == LOCK_SECRET && now >= m->unlocked_until;
+}
+
+static void start_action(struct menu *m, enum act a, uint64_t now);
+
+static void unlock_start(struct menu *m, enum act a, uint64_t now)
+{
+	if (now < m->wait_until) {
+		m->flow = A_NONE;
+		message(m, "Wrong %s %d times:\ntry again in %llu s",
+			m->o.ui == MENU_LCD ? "PIN" : "password", m->wrong,
+			(unsigned long long)((m->wait_until - now + 999) / 1000));
+		return;
+	}
+	m->pending = a;
+	m->flow = A_NONE;
+	field_init(&m->fld, m->o.ui == MENU_LCD ? FIELD_PIN : FIELD_PASSWORD,
+		   m->o.ui == MENU_LCD ? "PIN" : "Admin password", "");
+	m->scr = S_FIELD;
+}
+
+static void start_action(struct menu *m, enum act a, uint64_t now)
+{
+	switch (a) {
+	case A_BACK:
+		if (m->list == L_MAIN) {
+			m->scr = S_STATUS;
+			m->flow = A_NONE;
+		} else {
+			show_list(m, L_MAIN);
+		}
+		return;
+	case A_CLUSTER:
+		show_list(m, L_CLUSTER);
+		return;
+	case A_SYSTEM:
+		show_list(m, L_SYSTEM);
+		return;
+	case A_LOCK:
+		m->unlocked_until = 0;
+		m->scr = S_STATUS;
+		return;
+	case A_EXIT: {
+		const char *none[] = {NULL};
+		queue_req(m, MR_EXIT, 0, 0, none);
+		return;
+	}
+	default:
+		break;
+	}
+	if (m->o.lock == LOCK_OFF && a != A_VERSION) {
+		m->flow = A_NONE;
+		message(m, "Actions are turned off\nat this console");
+		return;
+	}
+	if (needs_unlock(m, a, now)) {
+		unlock_start(m, a, now);
+		return;
+	}
+	if (a == A_SHELL) {
+		const char *none[] = {NULL};
+		queue_req(m, MR_SHELL, 0, 0, none);
+		m->flow = A_SHELL;
+		busy(m, "maintenance shell");
+		return;
+	}
+	m->flow = a;
+	flow_step(m, EV_START, NULL, NULL, now);
+}
+
+/* --- public --- */
+
+struct menu *menu_new(const struct menu_opts *o)
+{
+	struct menu *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->o = *o;
+	if (m->o.cols < 16)
+		m->o.cols = 16;
+	if (m->o.rows < 2)
+		m->o.rows = 2;
+	if (m->o.unlock_s <= 0)
+		m->o.unlock_s = 300;
+	if (m->o.ui == MENU_LCD && m->o.cycle_ms == 0)
+		m->o.cycle_ms = CYCLE_DEFAULT_MS;
+	m->next_tag = 1;
+	m->scr = S_STATUS;
+	snprintf(m->st_err, sizeof(m->st_err), "%s", "connecting to twind");
+	return m;
+}
+
+void menu_free(struct menu *m)
+{
+	if (!m)
+		return;
+	if (m->have_st)
+		ctl_reply_free(&m->st);
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+}
+
+static void copy_reply(struct ctl_reply *dst, int *have, const struct ctl_reply *src)
+{
+	struct ctl_resp r;
+	size_t len = 0;
+	char e[64];
+
+	if (*have)
+		ctl_reply_free(dst);
+	*have = 0;
+	ctl_resp_init(&r);
+	if (src->ok)
+		ctl_resp_ok(&r);
+	else
+		ctl_resp_err(&r, "%s", src->message ? src->message : "");
+	for (size_t i = 0; i < src->n; i++)
+		ctl_resp_kv(&r, src->kv[i].key, "%s", src->kv[i].val);
+	const char *d = ctl_resp_data(&r, &len);
+	if (d && ctl_reply_parse(dst, d, len, e, sizeof(e)) == 0)
+		*have = 1;
+	else if (d)
+		ctl_reply_free(dst);
+	ctl_resp_free(&r);
+}
+
+void menu_set_status(struct menu *m, const struct ctl_reply *rep, const char *err, uint64_t now_ms)
+{
+	(void)now_ms;
+	if (rep && rep->ok) {
+		copy_reply(&m->st, &m->have_st, rep);
+		m->st_err[0] = 0;
+	} else {
+		if (m->have_st)
+			ctl_reply_free(&m->st);
+		m->have_st = 0;
+		snprintf(m->st_err, sizeof(m->st_err), "%s",
+			 rep   ? reply_text(rep, err)
+			 : err ? err
+			       : "no answer");
+	}
+	if (m->scr == S_LIST && m->flow == A_NONE)
+		build_list(m, m->list); /* what is offered follows the state */
+}
+
+static int acked(const struct menu *m, const char *text)
+{
+	for (int i = 0; i < m->n_acked; i++)
+		if (!strcmp(m->acked[i], text))
+			return 1;
+	return 0;
+}
+
+/* the pages shown now: unacknowledged alarms first */
+static int pages(const struct menu *m, struct sp_page *out, int max)
+{
+	struct sp_page all[SP_PAGES_MAX];
+	int n = status_pages(m->have_st ? &m->st : NULL, m->st_err, m->o.cols, all, SP_PAGES_MAX), k = 0;
+
+	/* unacknowledged alarms, the rest, acknowledged alarms */
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < n && k < max; i++) {
+			int rank = !all[i].alarm ? 1 : acked(m, all[i].line[1]) ? 2 : 0;
+			if (rank == pass)
+				out[k++] = all[i];
+		}
+	return k;
+}
+
+static void ack_alarm(struct menu *m, const char *text)
+{
+	if (acked(m, text))
+		return;
+	if (m->n_acked == 8)
+		memmove(m->acked[0], m->acked[1], sizeof(m->acked[0]) * 7), m->n_acked--;
+	snprintf(m->acked[m->n_acked++], MENU_TEXT_MAX, "%s", text);
+}
+
+/* acknowledgements of alarms that cleared are dropped: a return is new */
+static void prune_acks(struct menu *m)
+{
+	struct sp_page all[SP_PAGES_MAX];
+	int n = status_pages(m->have_st ? &m->st : NULL, m->st_err, m->o.cols, all, SP_PAGES_MAX);
+
+	for (int i = 0; i < m->n_acked;) {
+		int live = 0;
+		for (int j = 0; j < n; j++)
+			live |= all[j].alarm && !strcmp(all[j].line[1], m->acked[i]);
+		if (live) {
+			i++;
+			continue;
+		}
+		memmove(m->acked[i], m->acked[i + 1], sizeof(m->acked[0]) * (size_t)(m->n_acked - i - 1));
+		m->n_acked--;
+	}
+}
+
+static void key_status(struct menu *m, enum menu_key k, uint64_t now)
+{
+	struct sp_page pg[SP_PAGES_MAX];
+	int n = pages(m, pg, SP_PAGES_MAX);
+
+	if (m->page >= n)
+		m->page = 0;
+	m->page_ms = now;
+	switch (k) {
+	case MK_UP:
+	case MK_LEFT:
+		m->page = (m->page + n - 1) % (n ? n : 1);
+		break;
+	case MK_DOWN:
+	case MK_RIGHT:
+		m->page = (m->page + 1) % (n ? n : 1);
+		break;
+	case MK_ESC: /* acknowledge the alarm shown */
+		if (n && pg[m->page].alarm && m->have_st && strcmp(pg[m->page].line[0], "SPLIT BRAIN"))
+			ack_alarm(m, pg[m->page].line[1]);
+		break;
+	case MK_ENTER:
+		if (n && split_brain(m) && !strncmp(pg[m->page].line[0], "SPLIT BRAIN", 11)) {
+			start_action(m, A_SPLIT, now);
+			return;
+		}
+		show_list(m, L_MAIN);
+		break;
+	}
+}
+
+static void field_done(struct menu *m, enum field_result r, uint64_t now)
+{
+	if (r == FR_EDITING || r == FR_INVALID)
+		return;
+	if (m->flow == A_NONE && m->pending != A_NONE) { /* the unlock's secret */
+		if (r == FR_CANCEL) {
+			m->pending = A_NONE;
+			show_list(m, L_MAIN);
+			return;
+		}
+		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
+		explicit_bzero(m->fld.val, sizeof(m->fld.val));
+		const char *arg[] = {m->secret};
+		m->tag = ++m->next_tag;
+		m->waiting = 1;
+		queue_req(m, MR_VERIFY, m->tag, 1, arg);
+		explicit_bzero(m->secret, sizeof(m->secret));
+		busy(m, "checking");
+		return;
+	}
+	flow_step(m, r == FR_DONE ? EV_FIELD : EV_CANCEL, NULL, NULL, now);
+}
+
+void menu_key(struct menu *m, enum menu_key k, uint64_t now_ms)
+{
+	m->note[0] = 0;
+	m->last_key_ms = now_ms;
+	if (now_ms < m->unlocked_until)
+		m->unlocked_until = now_ms + (uint64_t)m->o.unlock_s * 1000; /* a key keeps it open */
+	switch (m->scr) {
+	case S_STATUS:
+		key_status(m, k, now_ms);
+		return;
+	case S_LIST:
+		if (k == MK_UP)
+			m->cursor = (m->cursor + m->n_items - 1) % (m->n_items ? m->n_items : 1);
+		else if (k == MK_DOWN)
+			m->cursor = (m->cursor + 1) % (m->n_items ? m->n_items : 1);
+		else if (k == MK_ESC || k == MK_LEFT) {
+			if (m->list == L_SURVIVOR)
+				back_to_menu(m);
+			else
+				start_action(m, A_BACK, now_ms);
+		} else if ((k == MK_ENTER || k == MK_RIGHT) && m->n_items) {
+			if (m->list == L_SURVIVOR) {
+				m->confirm_cursor = m->cursor;
+				flow_step(m, EV_YES, NULL, NULL, now_ms);
+			} else {
+				start_action(m, m->items[m->cursor].act, now_ms);
+			}
+		}
+		return;
+	case S_CONFIRM:
+		if (k == MK_UP || k == MK_DOWN || k == MK_LEFT || k == MK_RIGHT)
+			m->confirm_cursor = !m->confirm_cursor;
+		else if (k == MK_ESC)
+			flow_step(m, EV_NO, NULL, NULL, now_ms);
+		else if (k == MK_ENTER)
+			flow_step(m, m->confirm_cursor ? EV_YES : EV_NO, NULL, NULL, now_ms);
+		return;
+	case S_FIELD: {
+		static const enum field_key fk[] = {FK_UP, FK_DOWN, FK_LEFT, FK_RIGHT, FK_ENTER, FK_ESC};
+		field_done(m, field_key(&m->fld, fk[k]), now_ms);
+		return;
+	}
+	case S_BUSY:
+		return; /* the outcome comes; keys wait */
+	case S_MESSAGE:
+		if (m->flow == A_NONE && m->pending == A_NONE)
+			show_list(m, L_MAIN);
+		else
+			back_to_menu(m);
+		m->pending = A_NONE;
+		return;
+	}
+}
+
+void menu_line(struct menu *m, const char *line, uint64_t now_ms)
+{
+	m->last_key_ms = now_ms;
+	while (*line == ' ')
+		line++;
+	if (m->scr == S_FIELD) {
+		field_done(m, field_set_text(&m->fld, line), now_ms);
+		return;
+	}
+	if (m->scr == S_BUSY)
+		return;
+	if (m->scr == S_MESSAGE || (m->scr == S_STATUS && !*line)) {
+		menu_key(m, MK_ENTER, now_ms);
+		return;
+	}
+	char *end;
+	long n = strtol(line, &end, 10);
+	int items = m->scr == S_CONFIRM ? 2 : m->scr == S_LIST ? m->n_items : 0;
+	if (*line && *end == 0 && n >= 1 && n <= items) {
+		if (m->scr == S_CONFIRM) {
+			m->confirm_cursor = (int)n - 1;
+		} else {
+			m->cursor = (int)n - 1;
+		}
+		menu_key(m, MK_ENTER, now_ms);
+		return;
+	}
+	if (m->scr == S_CONFIRM && (!strcmp(line, "yes") || !strcmp(line, "no"))) {
+		m->confirm_cursor = !strcmp(line, "yes");
+		menu_key(m, MK_ENTER, now_ms);
+		return;
+	}
+	if (m->scr == S_STATUS) {
+		show_list(m, L_MAIN);
+		if (!*line)
+			return;
+	}
+	/* anything else: refused, said, never run */
+	snprintf(m->note, sizeof(m->note), "'%.60s' is not a choice here", line);
+}
+
+void menu_tick(struct menu *m, uint64_t now_ms)
+{
+	if (!m->st_asking && now_ms >= m->st_next_ms) {
+		const char *req[] = {"status"};
+		if (queue_req(m, MR_CTL, TAG_STATUS, 1, req))
+			m->st_asking = 1;
+	}
+	if (m->scr == S_STATUS && m->o.cycle_ms && now_ms >= m->page_ms + (uint64_t)m->o.cycle_ms) {
+		struct sp_page pg[SP_PAGES_MAX];
+		int n = pages(m, pg, SP_PAGES_MAX);
+		/* an unacknowledged alarm stays on the screen */
+		if (!(n && pg[0].alarm && m->page == 0))
+			m->page = n ? (m->page + 1) % n : 0;
+		m->page_ms = now_ms;
+	}
+	if (m->poll_ms && now_ms >= m->poll_ms && !m->waiting && m->flow != A_NONE) {
+		m->poll_ms = 0;
+		flow_step(m, EV_POLL, NULL, NULL, now_ms);
+	}
+	/* left alone in a menu or a question: home (the LCD's status, the
+	 * serial main menu); an action under way is let finish */
+	if (m->scr != S_STATUS && m->scr != S_BUSY && now_ms >= m->last_key_ms + IDLE_HOME_MS &&
+	    !(m->o.ui == MENU_SERIAL && m->scr == S_LIST && m->list == L_MAIN)) {
+		menu_home(m, now_ms);
+		if (m->o.ui == MENU_LCD)
+			m->scr = S_STATUS;
+	}
+	/* an unlocked console left alone locks again */
+	if (m->unlocked_until && now_ms >= m->unlocked_until)
+		m->unlocked_until = 0;
+}
+
+int menu_next_ms(const struct menu *m, uint64_t now_ms)
+{
+	uint64_t next = m->st_asking ? now_ms + 1000 : m->st_next_ms;
+
+	if (m->scr == S_STATUS && m->o.cycle_ms && m->page_ms + (uint64_t)m->o.cycle_ms < next)
+		next = m->page_ms + (uint64_t)m->o.cycle_ms;
+	if (m->poll_ms && m->poll_ms < next)
+		next = m->poll_ms;
+	return next <= now_ms ? 0 : next - now_ms > 1000 ? 1000 : (int)(next - now_ms);
+}
+
+int menu_take_request(struct menu *m, struct menu_req *out)
+{
+	if (!m->nq)
+		return 0;
+	*out = m->queue[0];
+	explicit_bzero(&m->queue[0], sizeof(m->queue[0]));
+	memmove(&m->queue[0], &m->queue[1], sizeof(m->queue[0]) * (size_t)(m->nq - 1));
+	m->nq--;
+	return 1;
+}
+
+void menu_reply(struct menu *m, unsigned tag, const struct ctl_reply *rep, const char *err, uint64_t now_ms)
+{
+	if (tag == TAG_STATUS) {
+		m->st_asking = 0;
+		m->st_next_ms = now_ms + (m->flow != A_NONE ? STATUS_BUSY_MS : STATUS_EVERY_MS);
+		menu_set_status(m, rep, err, now_ms);
+		prune_acks(m);
+		return;
+	}
+	if (!m->waiting || tag != m->tag)
+		return; /* an answer nobody waits for any more */
+	m->waiting = 0;
+	flow_step(m, rep ? EV_REPLY : EV_ERROR, rep, err, now_ms);
+}
+
+void menu_verified(struct menu *m, unsigned tag, int ok, const char *why, uint64_t now_ms)
+{
+	if (!m->waiting || tag != m->tag || m->pending == A_NONE)
+		return;
+	m->waiting = 0;
+	enum act a = m->pending;
+	if (ok == 1) {
+		m->pending = A_NONE;
+		m->wrong = 0;
+		m->unlocked_until = now_ms + (uint64_t)m->o.unlock_s * 1000;
+		start_action(m, a, now_ms);
+		return;
+	}
+	if (ok < 0) {
+		message(m, "Cannot check:\n%s", why && *why ? why : "?");
+		return;
+	}
+	if (++m->wrong >= WRONG_SECRET_MAX)
+		m->wait_until = now_ms + WRONG_SECRET_WAIT;
+	message(m, "Wrong %s", m->o.ui == MENU_LCD ? "PIN" : "password");
+}
+
+void menu_shell_done(struct menu *m, uint64_t now_ms)
+{
+	(void)now_ms;
+	m->flow = A_NONE;
+	show_list(m, L_MAIN);
+}
+
+static void view_screen(const struct menu *m, struct menu_view *v);
+
+void menu_view(const struct menu *m, struct menu_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	view_screen(m, v);
+	if (m->note[0]) /* typed input refused: said where the hint goes */
+		snprintf(v->hint, sizeof(v->hint), "%s", m->note);
+}
+
+static void view_screen(const struct menu *m, struct menu_view *v)
+{
+	switch (m->scr) {
+	case S_STATUS: {
+		struct sp_page pg[SP_PAGES_MAX];
+		int n = pages(m, pg, SP_PAGES_MAX);
+		int p = n ? m->page % n : 0;
+		v->kind = VIEW_STATUS;
+		for (int i = 0; i < SP_LINES && n; i++)
+			snprintf(v->line[v->n_lines++], MENU_TEXT_MAX, "%s", pg[p].line[i]);
+		v->alert = n && pg[p].alarm && !acked(m, pg[p].line[1]);
+		snprintf(v->hint, sizeof(v->hint), "%s",
+			 v->alert ? "Enter: menu  Esc: acknowledge  Up/Down: pages"
+				  : "Enter: menu  Up/Down: pages");
+		return;
+	}
+	case S_LIST:
+		v->kind = VIEW_LIST;
+		snprintf(v->title, sizeof(v->title), "%s",
+			 m->list == L_SURVIVOR	? m->title
+			 : m->list == L_CLUSTER ? "Cluster"
+			 : m->list == L_SYSTEM	? "System"
+						: "Menu");
+		for (int i = 0; i < m->n_items; i++)
+			snprintf(v->item[v->n_items++], MENU_TEXT_MAX, "%s", m->items[i].label);
+		v->cursor = m->cursor;
+		v->alert = m->list == L_SURVIVOR;
+		snprintf(v->hint, sizeof(v->hint), "%s",
+			 m->o.ui == MENU_SERIAL ? "number + Enter: choose" : "Enter: choose  Esc: back");
+		return;
+	case S_CONFIRM:
+		v->kind = VIEW_CONFIRM;
+		snprintf(v->title, sizeof(v->title), "%s", m->title);
+		for (int i = 0; i < m->n_q; i++)
+			snprintf(v->line[v->n_lines++], MENU_TEXT_MAX, "%s", m->q[i]);
+		snprintf(v->item[0], MENU_TEXT_MAX, "%s", "No");
+		snprintf(v->item[1], MENU_TEXT_MAX, "%s", "Yes");
+		v->n_items = 2;
+		v->cursor = m->confirm_cursor;
+		v->alert = m->flow == A_SPLIT;
+		snprintf(v->hint, sizeof(v->hint), "%s",
+			 m->o.ui == MENU_SERIAL ? "1 No, 2 Yes" : "Enter: answer");
+		return;
+	case S_FIELD: {
+		v->kind = VIEW_FIELD;
+		snprintf(v->title, sizeof(v->title), "%s", m->fld.label);
+		field_display(&m->fld, m->o.ui == MENU_LCD, v->line[0], MENU_TEXT_MAX, &v->blink);
+		v->secret = m->fld.kind == FIELD_PASSWORD || m->fld.kind == FIELD_PIN;
+		v->n_lines = 1;
+		if (m->fld.err[0]) {
+			snprintf(v->line[1], MENU_TEXT_MAX, "%s", m->fld.err);
+			v->n_lines = 2;
+		}
+		snprintf(v->hint, sizeof(v->hint), "%s",
+			 m->o.ui == MENU_SERIAL ? "type the value, Enter; Esc: cancel"
+						: "Up/Down: change  Enter: next  Esc: back");
+		return;
+	}
+	case S_BUSY:
+	case S_MESSAGE:
+		v->kind = m->scr == S_BUSY ? VIEW_BUSY : VIEW_MESSAGE;
+		snprintf(v->title, sizeof(v->title), "%s",
+			 name_of(m, m->flow == A_NONE ? m->pending : m->flow));
+		for (int i = 0; i < m->n_q; i++)
+			snprintf(v->line[v->n_lines++], MENU_TEXT_MAX, "%s", m->q[i]);
+		snprintf(v->hint, sizeof(v->hint), "%s", m->scr == S_BUSY ? "please wait" : "any key: back");
+		return;
+	}
+}
+
+const struct ctl_reply *menu_status(const struct menu *m)
+{
+	return m->have_st ? &m->st : NULL;
+}
+
+const char *menu_status_error(const struct menu *m)
+{
+	return m->st_err;
+}
+
+void menu_home(struct menu *m, uint64_t now_ms)
+{
+	(void)now_ms;
+	explicit_bzero(&m->fld, sizeof(m->fld));
+	m->pending = A_NONE;
+	m->poll_ms = 0;
+	m->flow = A_NONE; /* the flow's answers now go nowhere */
+	back_to_menu(m);
+	show_list(m, L_MAIN);
+}
