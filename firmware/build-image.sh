@@ -76,6 +76,8 @@ kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head
 pool_add linux-image-amd64 "$kimg"
 pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs
 pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl" "$BIN/twin-console")
+# the front panel's LCDd, when the board has one
+if [ -n "${BOARD_LCD_DRIVER:-}" ]; then pool_add_with_libs lcdproc; fi
 KVER=$(kernel_version)
 BUSYBOX_HOST=$POOL/bin/busybox
 log "kernel $KVER"
@@ -132,6 +134,21 @@ ln -s /data/lib "$ROOT/var/lib"
 ln -s /tmp "$ROOT/var/tmp"
 ln -s /proc/self/mounts "$ROOT/etc/mtab"
 sed -i "s/@CONSOLE@/$BOARD_CONSOLE/g; s/@BAUD@/$BOARD_BAUD/g" "$ROOT/etc/inittab"
+# the front panel: LCDd with the board's driver, twin-console on it
+if [ -n "${BOARD_LCD_DRIVER:-}" ]; then
+	so=$(find "$POOL/usr/lib" -path "*/lcdproc/$BOARD_LCD_DRIVER.so" | head -n1)
+	[ -n "$so" ] || die "LCDd has no driver $BOARD_LCD_DRIVER"
+	cp "$POOL/usr/sbin/LCDd" "$ROOT/usr/sbin/LCDd"
+	mkdir -p "$ROOT/usr/lib/lcdproc"
+	cp "$so" "$ROOT/usr/lib/lcdproc/"
+	{
+		sed "s/@DRIVER@/$BOARD_LCD_DRIVER/g" "$TOP/firmware/LCDd.conf.in"
+		printf '%s\n' "${BOARD_LCD_OPTIONS:-}"
+	} >"$ROOT/etc/LCDd.conf"
+	printf '%s\n' "::respawn:/usr/sbin/LCDd -f -c /etc/LCDd.conf" \
+		"::respawn:/usr/sbin/twin-console --lcd 127.0.0.1:13666 --keys ${BOARD_LCD_KEYS:-Up,Down,Left,Right,Enter,Escape}" \
+		>>"$ROOT/etc/inittab"
+fi
 echo "$BOOT_TRIES" >"$ROOT/etc/twin-boot-tries"
 printf '%s\n' $BOARD_MODULES >"$ROOT/etc/modules"
 printf 'TWIN_VERSION=%s\nTWIN_BOARD=%s\nKERNEL=%s\nBUILD_EPOCH=%s\n' \

@@ -4,7 +4,9 @@
 # display read back with capture-pane) and on a terminal (tmux again, as a
 # serial line would be). LCD on b: the status, takeover with the PIN and the
 # confirmation (No first), LCDd killed and restarted (the panel comes back),
-# the panel stopped (SIGSTOP) during a failover (nothing waits on it).
+# the panel stopped (SIGSTOP) during a failover (nothing waits on it), and
+# on standalone nodes the create wizard with the buttons ending in a wrong
+# peer password (the error shown, nothing paired).
 # Serial on b: the status, unknown input refused, Ctrl-C back to the menu,
 # the admin password asked before an action, a takeover. Root only.
 set -u
@@ -168,6 +170,72 @@ check "...typed, not echoed" bash -c "! (tmux -L $TMUX_SOCK capture-pane -p -t s
 type_line "2"
 check "takeover from the serial console: b Active" wait_for 10 state_is b "$NS_B" Active
 check "...the console says so" wait_for 5 scr_has "b is Active"
+
+# --- cluster create from the panel with a wrong peer password: the error shown
+tm kill-session -t ser
+stop_node() { local pid; pid=$(eval echo "\$PID_$1"); kill "$pid" 2>/dev/null; wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"; }
+stop_node a
+stop_node b
+for n in a b; do
+	rm -f "$WORK/$n/state/cluster.state"
+	cat >"$WORK/$n/twin.conf" <<EOC
+node_name $n
+priority $([ $n = a ] && echo 150 || echo 100)
+hb_interface eth1
+lan_interface eth0
+heartbeat_interval $HB_INTERVAL
+heartbeat_misses $HB_MISSES
+startup_wait 2s
+state_dir $WORK/$n/state
+control_socket $WORK/$n/twind.sock
+$pin
+EOC
+done
+start_node a "$NS_A"
+start_node b "$NS_B"
+check "both standalone again" wait_for 10 bash -c "$(declare -f status_get ctl in_ns state_is); \
+	WORK=$WORK TWINCTL=$TWINCTL; state_is a $NS_A Standalone && state_is b $NS_B Standalone"
+echo "right-horse-battery" | ctl a "$NS_A" password set >/dev/null 2>&1
+# an address with the buttons: each digit Up that many times (9: one Down), Right
+digits() {
+	local d
+	for d in $(echo "$1" | tr -d './' | sed 's/./& /g'); do
+		if [ "$d" = 9 ]; then key Down; else for ((i = 0; i < d; i++)); do key Up; done; fi
+		key Right
+	done
+}
+check "the status again" wait_for 30 lcd_has "b *Standalone"
+key Enter
+key Enter
+check "standalone: Create cluster offered" wait_for 3 lcd_has ">Create cluster"
+key Enter
+if wait_for 2 lcd_has "PIN"; then
+	for d in 4 3 2 1; do
+		for ((i = 0; i <= d; i++)); do key Up; done
+		key Right
+	done
+	key Enter
+fi
+check "the wizard asks for the peer's IP" wait_for 5 lcd_has "Peer IP"
+digits 010.099.000.001
+key Enter
+check "...then the failover IP and prefix" wait_for 3 lcd_has "Failover IP"
+digits 010.099.000.100 # the prefix shows /24 already: over it, done
+key Right
+key Enter
+check "...then shows the peer's key, No selected" wait_for 10 lcd_has "\[No\]"
+key Right
+key Enter
+check "...then asks for the peer's password" wait_for 3 lcd_has "Peer's password"
+for c in 1 2; do # "xx": from the end mark Down gives '~', six more 'x'
+	for ((i = 0; i < 7; i++)); do key Down; done
+	key Right
+done
+key Enter
+check "a wrong password: the panel says so" wait_for 15 lcd_has "Not paired"
+check "...with the peer's reason" wait_for 10 bash -c "tmux -L $TMUX_SOCK capture-pane -p -t lcd | grep -qi 'wrong\|refused\|password'"
+lcd | sed 's/^/# LCD: /'
+check "...and nothing was paired" [ "$(status_get b "$NS_B" cluster.mode)" = standalone ]
 
 [ "$FAIL" -gt 0 ] && { dump_logs; tail -n 20 "$WORK/panel.log" | sed 's/^/# panel: /'; scr | sed 's/^/# serial: /'; }
 summary console

@@ -110,6 +110,14 @@ static int choose(struct menu *m, const char *label)
 	return 0;
 }
 
+/* from the status screen: the menu, a submenu, an item */
+static void open_item(struct menu *m, const char *sub, const char *item)
+{
+	menu_key(m, MK_ENTER, now);
+	CHECK(choose(m, sub));
+	CHECK(choose(m, item));
+}
+
 static void test_status_pages(void)
 {
 	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A);
@@ -234,9 +242,7 @@ static void test_takeover_confirm_no_first(void)
 	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
 	struct menu_req rq;
 
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	struct menu_view v = view(m);
 	CHECK_EQ(v.kind, VIEW_CONFIRM);
 	CHECK_EQ(v.cursor, 0); /* No */
@@ -272,9 +278,7 @@ static void test_takeover_confirm_no_first(void)
 
 	/* the daemon refuses or does not answer: its words are shown */
 	m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	menu_key(m, MK_RIGHT, now);
 	menu_key(m, MK_ENTER, now);
 	take(m, &rq);
@@ -299,9 +303,7 @@ static void test_lock(void)
 	struct menu *m = mk(MENU_LCD, 16, LOCK_SECRET, STANDBY_B);
 	struct menu_req rq;
 
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	struct menu_view v = view(m);
 	CHECK_EQ(v.kind, VIEW_FIELD);
 	CHECK_STR(v.title, "PIN");
@@ -318,21 +320,15 @@ static void test_lock(void)
 	CHECK_STR(view(m).line[0], "Wrong PIN");
 	/* three wrong: the console waits */
 	for (int i = 0; i < 2; i++) {
-		menu_key(m, MK_ENTER, now);
-		choose(m, "Cluster");
-		choose(m, "Takeover");
+		open_item(m, "Cluster", "Takeover");
 		menu_line(m, "9999", now);
 		take(m, &rq);
 		menu_verified(m, rq.tag, 0, NULL, now);
 	}
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	CHECK_CONTAINS(view(m).line[0], "Wrong PIN 3 times");
 	now += 31000;
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	menu_line(m, "1234", now);
 	take(m, &rq);
 	menu_verified(m, rq.tag, 1, NULL, now);
@@ -344,17 +340,13 @@ static void test_lock(void)
 	now += 301000;
 	menu_tick(m, now); /* left alone 5 min: locked again, and back on the status */
 	CHECK_EQ(view(m).kind, VIEW_STATUS);
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Dissolve");
+	open_item(m, "Cluster", "Dissolve");
 	CHECK_EQ(view(m).kind, VIEW_FIELD);
 	menu_free(m);
 
 	/* turned off: said, nothing asked */
 	m = mk(MENU_LCD, 16, LOCK_OFF, STANDBY_B);
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	CHECK_STR(view(m).line[0], "Actions are turned off");
 	CHECK_EQ(take(m, &rq), 0);
 	menu_free(m);
@@ -401,7 +393,7 @@ static void test_create_wizard(void)
 	CHECK_EQ(v.kind, VIEW_FIELD);
 	CHECK_STR(v.line[1], "300 is not an address byte (0..255)");
 	menu_line(m, "192.168.1.12", now);
-	CHECK_STR(view(m).title, "Failover IP/prefix");
+	CHECK_STR(view(m).title, "Failover IP");
 	menu_line(m, "192.168.1.10", now);
 	CHECK_CONTAINS(view(m).line[1], "needs a prefix length");
 	menu_line(m, "192.168.1.10/24", now);
@@ -465,7 +457,8 @@ static void test_split_brain(void)
 	struct menu_view v = view(m);
 
 	CHECK(v.alert);
-	CHECK_STR(v.line[0], "SPLIT BRAIN Enter");
+	CHECK_STR(v.line[0], "SPLIT BRAIN");
+	CHECK_STR(v.line[1], "Enter: repair");
 	menu_key(m, MK_ENTER, now);
 	v = view(m);
 	CHECK_EQ(v.kind, VIEW_LIST);
@@ -534,7 +527,8 @@ static void check_fits(struct menu *m, int cols, const char *where)
 	lcd_layout(&v, cols, 2, &f);
 	for (int r = 0; r < 2; r++) {
 		int may_scroll = v.kind == VIEW_MESSAGE || v.kind == VIEW_BUSY ||
-				 (v.kind == VIEW_CONFIRM && r == 0) || (v.kind == VIEW_FIELD && r == 0) ||
+				 (v.kind == VIEW_CONFIRM && r == 0) ||
+				 (v.kind == VIEW_FIELD && r == 0 && v.n_lines > 1) ||
 				 (v.kind == VIEW_STATUS && v.alert && r == 1);
 		if (f.scroll[r] && !may_scroll) {
 			fprintf(stderr, "%s %dx2 row %d does not fit: '%s'\n", where, cols, r, f.row[r]);
@@ -583,14 +577,13 @@ static void test_fits(void)
 		/* the wizard's fields and the split-brain choice */
 		m = mk(MENU_LCD, cols, LOCK_OPEN,
 		       "ok\nnode.name=twin-a\nnode.state=Standby\ncluster.mode=standalone\n");
-		menu_key(m, MK_ENTER, now);
-		choose(m, "Cluster");
-		choose(m, "Create cluster");
+		open_item(m, "Cluster", "Create cluster");
 		check_fits(m, cols, "peer IP");
 		menu_line(m, "192.168.1.12", now);
 		check_fits(m, cols, "failover IP");
 		menu_free(m);
 		m = mk(MENU_LCD, cols, LOCK_OPEN, SPLIT);
+		check_fits(m, cols, "split brain page");
 		menu_key(m, MK_ENTER, now);
 		check_fits(m, cols, "survivor");
 		menu_key(m, MK_ENTER, now);
@@ -605,9 +598,7 @@ static void test_lcd_layout(void)
 	struct lcd_frame f;
 	struct menu_view v;
 
-	menu_key(m, MK_ENTER, now);
-	choose(m, "Cluster");
-	choose(m, "Takeover");
+	open_item(m, "Cluster", "Takeover");
 	v = view(m);
 	lcd_layout(&v, 16, 2, &f);
 	CHECK(f.scroll[0]); /* the question scrolls ... */
@@ -623,6 +614,28 @@ static void test_lcd_layout(void)
 	CHECK_STR(f.row[0], "Menu");
 	CHECK_STR(f.row[1], ">Cluster");
 	CHECK_STR(f.row[2], " System");
+	menu_free(m);
+}
+
+static void test_four_rows(void)
+{
+	struct menu_opts o = {.ui = MENU_LCD, .cols = 20, .rows = 4, .lock = LOCK_OPEN};
+	struct menu *m = menu_new(&o);
+	struct lcd_frame f;
+	struct menu_view v;
+
+	status(m, ACTIVE_A);
+	v = view(m);
+	lcd_layout(&v, 20, 4, &f);
+	CHECK_STR(f.row[0], "twin-a        Active");
+	CHECK_STR(f.row[1], "IP here");
+	CHECK_STR(f.row[2], "failover IP");
+	CHECK_STR(f.row[3], "192.168.1.10/24");
+	menu_key(m, MK_DOWN, now); /* two pages on */
+	v = view(m);
+	lcd_layout(&v, 20, 4, &f);
+	CHECK_STR(f.row[0], "peer          twin-b");
+	CHECK_STR(f.row[2], "eth1           0.3ms");
 	menu_free(m);
 }
 
@@ -670,5 +683,6 @@ TEST_MAIN("menu", {
 	test_serial_input_refused();
 	test_fits();
 	test_lcd_layout();
+	test_four_rows();
 	test_lcdproc();
 })

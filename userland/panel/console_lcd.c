@@ -163,6 +163,7 @@ static void lcd_line(struct console *c, struct lcd *l, const char *line, uint64_
 		l->wid = in.wid;
 		l->hgt = in.hgt > LCD_ROWS_MAX ? LCD_ROWS_MAX : in.hgt;
 		l->ready = 1;
+		menu_resize(c->m, l->wid, l->hgt);
 		log_info("console: LCDd connected, display %dx%d", in.wid, in.hgt);
 		lcd_setup(l);
 		break;

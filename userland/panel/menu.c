@@ -163,17 +163,12 @@ static int first_boot(const struct menu *m)
 	return st_is(m, "cluster.password_set", "false");
 }
 
-static void set_lines(struct menu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* q[] from text with '\n' between lines */
-static void set_lines(struct menu *m, const char *fmt, ...)
+static void vlines(struct menu *m, const char *fmt, va_list ap)
 {
 	char buf[4 * MENU_TEXT_MAX];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	m->n_q = 0;
 	for (char *p = buf, *nl; p && m->n_q < 4; p = nl ? nl + 1 : NULL) {
 		nl = strchr(p, '\n');
@@ -204,14 +199,12 @@ static void busy(struct menu *m, const char *fmt, ...) __attribute__((format(pri
 
 static void busy(struct menu *m, const char *fmt, ...)
 {
-	char buf[MENU_TEXT_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	m->scr = S_BUSY;
-	set_lines(m, "%s", buf);
+	va_start(ap, fmt);
+	vlines(m, fmt, ap);
+	va_end(ap);
 }
 
 /* a control request for the flow; its answer comes as EV_REPLY/EV_ERROR */
@@ -317,15 +310,13 @@ static void message(struct menu *m, const char *fmt, ...) __attribute__((format(
 
 static void message(struct menu *m, const char *fmt, ...)
 {
-	char buf[4 * MENU_TEXT_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	m->waiting = 0;
 	m->scr = S_MESSAGE;
-	set_lines(m, "%s", buf);
+	va_start(ap, fmt);
+	vlines(m, fmt, ap);
+	va_end(ap);
 }
 
 static void confirm(struct menu *m, const char *title, const char *fmt, ...)
@@ -334,16 +325,14 @@ static void confirm(struct menu *m, const char *title, const char *fmt, ...)
 /* a destructive question: No is selected first */
 static void confirm(struct menu *m, const char *title, const char *fmt, ...)
 {
-	char buf[4 * MENU_TEXT_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	snprintf(m->title, sizeof(m->title), "%s", title);
 	m->scr = S_CONFIRM;
 	m->confirm_cursor = 0;
-	set_lines(m, "%s", buf);
+	va_start(ap, fmt);
+	vlines(m, fmt, ap);
+	va_end(ap);
 }
 
 static void ask_field(struct menu *m, enum field_kind kind, const char *label, const char *init)
@@ -536,7 +525,7 @@ static void flow_create(struct menu *m, enum ev ev, const struct ctl_reply *rep,
 	} else if (ev == EV_FIELD && m->step == 0) {
 		snprintf(m->a[0], sizeof(m->a[0]), "%s", m->fld.val);
 		m->step = 1;
-		ask_field(m, FIELD_IPV4_PREFIX, "Failover IP/prefix", "");
+		ask_field(m, FIELD_IPV4_PREFIX, "Failover IP", "");
 	} else if (ev == EV_FIELD && m->step == 1) {
 		snprintf(m->a[1], sizeof(m->a[1]), "%s", m->fld.val);
 		const char *req[] = {"cluster", "probe", m->a[0]};
@@ -656,7 +645,7 @@ static void flow_first_boot(struct menu *m, enum ev ev, const struct ctl_reply *
 {
 	if (ev == EV_START) {
 		m->step = 0;
-		ask_field(m, FIELD_PASSWORD, "New admin password", "");
+		ask_field(m, FIELD_PASSWORD, "New password", "");
 	} else if (ev == EV_FIELD && m->step == 0) {
 		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
 		m->step = 1;
@@ -877,6 +866,12 @@ void menu_set_status(struct menu *m, const struct ctl_reply *rep, const char *er
 		build_list(m, m->list); /* what is offered follows the state */
 }
 
+/* status pages on one screen: two on a 4-row display */
+static int per_screen(const struct menu *m)
+{
+	return m->o.ui == MENU_LCD && m->o.rows >= 4 ? 2 : 1;
+}
+
 static int acked(const struct menu *m, const char *text)
 {
 	for (int i = 0; i < m->n_acked; i++)
@@ -940,11 +935,11 @@ static void key_status(struct menu *m, enum menu_key k, uint64_t now)
 	switch (k) {
 	case MK_UP:
 	case MK_LEFT:
-		m->page = (m->page + n - 1) % (n ? n : 1);
+		m->page = (m->page + n * per_screen(m) - per_screen(m)) % (n ? n : 1);
 		break;
 	case MK_DOWN:
 	case MK_RIGHT:
-		m->page = (m->page + 1) % (n ? n : 1);
+		m->page = (m->page + per_screen(m)) % (n ? n : 1);
 		break;
 	case MK_ESC: /* acknowledge the alarm shown */
 		if (n && pg[m->page].alarm && m->have_st && strcmp(pg[m->page].line[0], "SPLIT BRAIN"))
@@ -1090,7 +1085,7 @@ void menu_tick(struct menu *m, uint64_t now_ms)
 		int n = pages(m, pg, SP_PAGES_MAX);
 		/* an unacknowledged alarm stays on the screen */
 		if (!(n && pg[0].alarm && m->page == 0))
-			m->page = n ? (m->page + 1) % n : 0;
+			m->page = n ? (m->page + per_screen(m)) % n : 0;
 		m->page_ms = now_ms;
 	}
 	if (m->poll_ms && now_ms >= m->poll_ms && !m->waiting && m->flow != A_NONE) {
@@ -1194,9 +1189,13 @@ static void view_screen(const struct menu *m, struct menu_view *v)
 		int n = pages(m, pg, SP_PAGES_MAX);
 		int p = n ? m->page % n : 0;
 		v->kind = VIEW_STATUS;
-		for (int i = 0; i < SP_LINES && n; i++)
-			snprintf(v->line[v->n_lines++], MENU_TEXT_MAX, "%s", pg[p].line[i]);
-		v->alert = n && pg[p].alarm && !acked(m, pg[p].line[1]);
+		/* a 4-row display shows two pages at once */
+		for (int k = 0; k < per_screen(m) && k < n; k++) {
+			const struct sp_page *q = &pg[(p + k) % n];
+			for (int i = 0; i < SP_LINES; i++)
+				snprintf(v->line[v->n_lines++], MENU_TEXT_MAX, "%s", q->line[i]);
+			v->alert |= q->alarm && !acked(m, q->line[1]);
+		}
 		snprintf(v->hint, sizeof(v->hint), "%s",
 			 v->alert ? "Enter: menu  Esc: acknowledge  Up/Down: pages"
 				  : "Enter: menu  Up/Down: pages");
@@ -1275,4 +1274,10 @@ void menu_home(struct menu *m, uint64_t now_ms)
 	m->flow = A_NONE; /* the flow's answers now go nowhere */
 	back_to_menu(m);
 	show_list(m, L_MAIN);
+}
+
+void menu_resize(struct menu *m, int cols, int rows)
+{
+	m->o.cols = cols < 16 ? 16 : cols;
+	m->o.rows = rows < 2 ? 2 : rows;
 }

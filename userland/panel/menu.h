@@ -108,6 +108,9 @@ void menu_shell_done(struct menu *m, uint64_t now_ms);
 
 void menu_view(const struct menu *m, struct menu_view *v);
 
+/* The display's size as its driver reports it (LCDd's connect line). */
+void menu_resize(struct menu *m, int cols, int rows);
+
 /* The last status reply, or NULL (then menu_status_error says why). */
 const struct ctl_reply *menu_status(const struct menu *m);
 const char *menu_status_error(const struct menu *m);

@@ -107,8 +107,8 @@ static void page_split_brain(const struct ctl_reply *st, int cols, struct sp_pag
 
 	if (ctl_get_bool(st, "sb.active") != 1 || !(p = add(out, n, max)))
 		return;
-	two(p->line[0], cols, "SPLIT BRAIN", "Enter");
-	snprintf(p->line[1], SP_TEXT_MAX, "%s", "choose the survivor");
+	snprintf(p->line[0], SP_TEXT_MAX, "%s", "SPLIT BRAIN");
+	snprintf(p->line[1], SP_TEXT_MAX, "%s", "Enter: repair");
 	p->alarm = 1;
 }
 
