@@ -124,6 +124,50 @@ start_lcdd
 check "...and is back on the display after LCDd restarts" wait_for 30 lcd_has "b *Active"
 lcd | sed 's/^/# LCD: /'
 
+# --- LCDd stuck (SIGSTOP): the panel and twind carry on; LCDd back: the display too
+lcdd_pid=$(pgrep -f "LCDd -f -c $WORK/LCDd.conf" | head -n1)
+kill -STOP "$lcdd_pid"
+sleep 3
+check "LCDd stopped 3 s: the panel still runs" kill -0 $PANEL_PID
+check "...and twind still answers" ctl b "$NS_B" status --raw >/dev/null
+kill -CONT "$lcdd_pid"
+check "...LCDd continued: the display follows again" wait_for 30 lcd_has "b *Active"
+
+# --- a hostile "LCDd": nonsense sizes, an endless line, binary: the panel
+# refuses it, reconnects, never crashes
+cat >"$WORK/junk_lcdd.py" <<'EOP'
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+end = time.time() + 8
+while time.time() < end:
+    s.settimeout(end - time.time())
+    try:
+        c, _ = s.accept()
+    except OSError:
+        break
+    c.recv(100)
+    for junk in (b"connect LCDproc 0.5.9 protocol 0.3 lcd wid 99999 hgt -1\n", b"key \n",
+                 b"huh? " + b"\x00\xff\x1b[2J" * 50 + b"\n", b"key " + b"U" * 5000 + b"\n",
+                 b"x" * 70000):
+        try:
+            c.sendall(junk)
+        except OSError:
+            break
+    c.close()
+EOP
+in_ns "$NS_B" python3 "$WORK/junk_lcdd.py" 13777 &
+junk=$!
+sleep 0.5
+in_ns "$NS_B" "$CONSOLE" -c "$WORK/b/twin.conf" --lcd 127.0.0.1:13777 2>"$WORK/panel-junk.log" &
+junk_panel=$!
+sleep 6
+check "a hostile LCDd: the panel still runs after 6 s of it" kill -0 $junk_panel
+check "...refusing what it sent ($(grep -c reconnecting "$WORK/panel-junk.log") reconnects)" \
+	grep -q "line too long\|unexpected" "$WORK/panel-junk.log"
+kill $junk_panel 2>/dev/null
+wait $junk 2>/dev/null
+
 # --- the panel stopped: a failover does not wait for it
 kill -STOP $PANEL_PID
 links "$NS_B" down

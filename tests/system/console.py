@@ -12,6 +12,7 @@
                                              escapes: \\r, \\x03), wait for its regex;
                                              prints the screens seen
 """
+import os
 import re
 import socket
 import sys
@@ -87,7 +88,17 @@ def login(c, password, timeout):
 def run(c, cmd, timeout):
     c.send("\n")
     # a loaded VM (TCG, a DRBD resync) can take a while to show its prompt
-    c.expect([PROMPT], min(30, timeout))
+    i, _ = c.expect([PROMPT, r"login: "], min(30, timeout))
+    if i == 1:
+        # the shell ended (seen on a VM restarted in the same directory: a
+        # background job closing ttyS1 hangs up the ttyS0 session); log in
+        # again with the password the harness gave (TWIN_CONSOLE_PASSWORD)
+        pw = os.environ.get("TWIN_CONSOLE_PASSWORD", "")
+        print("console.py: the shell had ended: logging in again", file=sys.stderr)
+        if not pw or login(c, pw, min(60, timeout)) != 0:
+            raise TimeoutError("console: the shell ended and the login failed")
+        c.send("\n")
+        c.expect([PROMPT], min(30, timeout))
     c.send(cmd + '; echo "__R""C=$?__"\n')
     _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
     # the output is what came before the marker, less the echoed command line

@@ -12,6 +12,7 @@ CONSOLE="python3 $SYS_TOP/tests/system/console.py"
 SYS_NS=twt-sys-$$
 SYS_DIR=${SYS_DIR:-$(mktemp -d /tmp/twin-sys.XXXXXX)}
 PASSWORD=twin-test-$$
+export TWIN_CONSOLE_PASSWORD=$PASSWORD # console.py logs in again when a shell ended
 SYS_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n') # salts the test records
 : "${QEMU_MEM_TEST:=320}" # GRUB 2.06's EFI linux loader runs out of memory at 256
 
