@@ -323,7 +323,32 @@ static void test_json(void)
 	free(big);
 }
 
+/* a copy outlives its source and keeps order, escapes and the status */
+static void test_reply_copy(void)
+{
+	const char *text = "ok\nnode.name=a\nmsg=two\\nlines\nempty=\n";
+	struct ctl_reply src, dst;
+
+	CHECK_EQ(ctl_reply_parse(&src, text, strlen(text), err, sizeof(err)), 0);
+	CHECK_EQ(ctl_reply_copy(&dst, &src), 0);
+	ctl_reply_free(&src);
+	CHECK(dst.ok);
+	CHECK_EQ(dst.n, 3u);
+	CHECK_STR(dst.kv[0].key, "node.name");
+	CHECK_STR(ctl_get(&dst, "msg"), "two\nlines");
+	CHECK_STR(ctl_get(&dst, "empty"), "");
+	ctl_reply_free(&dst);
+	const char *bad = "error no such thing\n";
+	CHECK_EQ(ctl_reply_parse(&src, bad, strlen(bad), err, sizeof(err)), 0);
+	CHECK_EQ(ctl_reply_copy(&dst, &src), 0);
+	CHECK(!dst.ok);
+	CHECK_STR(dst.message, "no such thing");
+	ctl_reply_free(&src);
+	ctl_reply_free(&dst);
+}
+
 TEST_MAIN("ctl_proto", {
+	test_reply_copy();
 	test_tokenizer();
 	test_format();
 	test_builder_parser();

@@ -382,6 +382,30 @@ void ctl_reply_free(struct ctl_reply *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
+int ctl_reply_copy(struct ctl_reply *dst, const struct ctl_reply *src)
+{
+	struct ctl_resp r;
+	size_t len = 0;
+	char e[64];
+	int rc = -1;
+
+	memset(dst, 0, sizeof(*dst));
+	ctl_resp_init(&r);
+	if (src->ok)
+		ctl_resp_ok(&r);
+	else
+		ctl_resp_err(&r, "%s", src->message ? src->message : "");
+	for (size_t i = 0; i < src->n; i++)
+		ctl_resp_kv(&r, src->kv[i].key, "%s", src->kv[i].val);
+	const char *d = ctl_resp_data(&r, &len);
+	if (d && ctl_reply_parse(dst, d, len, e, sizeof(e)) == 0)
+		rc = 0;
+	else
+		ctl_reply_free(dst);
+	ctl_resp_free(&r);
+	return rc;
+}
+
 int ctl_reply_parse(struct ctl_reply *rep, const char *text, size_t len, char *err, size_t errlen)
 {
 	size_t nlines = 0, lineno = 1;

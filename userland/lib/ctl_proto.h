@@ -88,6 +88,9 @@ struct ctl_reply {
  * needs ctl_reply_free either way. */
 int ctl_reply_parse(struct ctl_reply *rep, const char *text, size_t len, char *err, size_t errlen);
 void ctl_reply_free(struct ctl_reply *rep);
+/* A private copy of src (through the wire form, so it is one valid
+ * reply). 0, or -1 (out of memory) with dst empty; free dst either way. */
+int ctl_reply_copy(struct ctl_reply *dst, const struct ctl_reply *src);
 
 /* Value of the first line with this key, or NULL. */
 const char *ctl_get(const struct ctl_reply *rep, const char *key);

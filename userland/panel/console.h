@@ -45,7 +45,7 @@ void console_ctl_ready(struct console *c, short revents, uint64_t now);
 int console_timeout_ms(const struct console *c, uint64_t now);
 
 /* Runs the front ends (console_tty.c, console_lcd.c) until c->stop. */
-int console_run_tty(struct console *c, int in, int out, int shell);
+int console_run_tty(struct console *c, int in, int out);
 int console_run_lcd(struct console *c, const char *host, int port, const char *keys_map);
 
 #endif

@@ -85,7 +85,7 @@ static int check_secret(struct console *c, const char *secret, char *why, size_t
 int console_pump(struct console *c, uint64_t now)
 {
 	struct menu_req rq;
-	char err[256];
+	char err[256] = "";
 
 	while (c->ca.fd < 0 && menu_take_request(c->m, &rq)) {
 		unsigned tag = rq.tag;

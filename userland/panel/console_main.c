@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
 	int rc = want_lcd ? console_run_lcd(&c, host, (int)port, keys)
-			  : console_run_tty(&c, STDIN_FILENO, STDOUT_FILENO, shell);
+			  : console_run_tty(&c, STDIN_FILENO, STDOUT_FILENO);
 	console_close(&c);
 	return rc < 0 ? 1 : 0;
 }

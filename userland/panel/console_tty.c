@@ -121,13 +121,12 @@ static void shell(struct console *c, struct tty *t)
 	menu_shell_done(c->m, console_now_ms());
 }
 
-int console_run_tty(struct console *c, int in, int out, int allow_shell)
+int console_run_tty(struct console *c, int in, int out)
 {
 	struct tty t = {.in = in, .out = out};
 	struct term_input ti;
 	char buf[256];
 
-	(void)allow_shell;
 	t.is_tty = isatty(in) && tcgetattr(in, &t.saved) == 0;
 	raw_mode(&t);
 	term_input_init(&ti);

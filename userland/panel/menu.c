@@ -823,35 +823,13 @@ void menu_free(struct menu *m)
 	free(m);
 }
 
-static void copy_reply(struct ctl_reply *dst, int *have, const struct ctl_reply *src)
-{
-	struct ctl_resp r;
-	size_t len = 0;
-	char e[64];
-
-	if (*have)
-		ctl_reply_free(dst);
-	*have = 0;
-	ctl_resp_init(&r);
-	if (src->ok)
-		ctl_resp_ok(&r);
-	else
-		ctl_resp_err(&r, "%s", src->message ? src->message : "");
-	for (size_t i = 0; i < src->n; i++)
-		ctl_resp_kv(&r, src->kv[i].key, "%s", src->kv[i].val);
-	const char *d = ctl_resp_data(&r, &len);
-	if (d && ctl_reply_parse(dst, d, len, e, sizeof(e)) == 0)
-		*have = 1;
-	else if (d)
-		ctl_reply_free(dst);
-	ctl_resp_free(&r);
-}
-
 void menu_set_status(struct menu *m, const struct ctl_reply *rep, const char *err, uint64_t now_ms)
 {
 	(void)now_ms;
 	if (rep && rep->ok) {
-		copy_reply(&m->st, &m->have_st, rep);
+		if (m->have_st)
+			ctl_reply_free(&m->st);
+		m->have_st = ctl_reply_copy(&m->st, rep) == 0;
 		m->st_err[0] = 0;
 	} else {
 		if (m->have_st)
