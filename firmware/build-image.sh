@@ -127,6 +127,7 @@ fi
 ln -s /data/etc/twin "$ROOT/etc/twin"
 ln -s /data/etc/shadow "$ROOT/etc/shadow"
 ln -s /data/etc/dropbear "$ROOT/etc/dropbear"
+ln -s /run/twin/resolv.conf "$ROOT/etc/resolv.conf" # the setup's dns (write_resolv_conf)
 ln -s /run "$ROOT/var/run"
 ln -s /run/lock "$ROOT/var/lock"
 ln -s /run/log "$ROOT/var/log"

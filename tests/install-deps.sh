@@ -4,7 +4,7 @@ set -eu
 PKGS="build-essential pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 libnl-3-dev libnl-route-3-dev libmnl-dev libmbedtls-dev libclang-rt-14-dev
 iproute2 iputils-ping iputils-arping tcpdump clang-format cppcheck procps
-lcdproc tmux"
+lcdproc tmux busybox-static"
 missing=$(for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
 	echo "install-deps: installing" $missing

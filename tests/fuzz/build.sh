@@ -24,8 +24,8 @@ declare -A SOURCES=(
 	[evqueue]="userland/twind/evqueue.c userland/lib/ctl_proto.c userland/lib/int_parse.c userland/lib/atomic_file.c"
 	[pairing]="userland/twind/cluster_state.c userland/lib/identity.c userland/lib/ctl_proto.c userland/lib/int_parse.c
 		userland/lib/atomic_file.c userland/lib/rng.c"
-	[drbd]="userland/twind/drbd.c userland/twind/drbd9.c userland/twind/subproc.c"
-	[drbd9]="userland/twind/drbd9.c userland/twind/drbd.c userland/twind/subproc.c"
+	[drbd]="userland/twind/drbd.c userland/twind/drbd9.c userland/lib/subproc.c"
+	[drbd9]="userland/twind/drbd9.c userland/twind/drbd.c userland/lib/subproc.c"
 	[lockout]="userland/lib/lockout_table.c userland/lib/lockout.c"
 	[console]="userland/panel/menu.c userland/panel/field.c userland/panel/status_pages.c
 		userland/panel/lcd_layout.c userland/panel/lcdproc.c userland/panel/term_input.c

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Drive a VM's serial console (a qemu chardev unix socket) like an admin.
 
-  console.py SOCK login PASSWORD [TIMEOUT]   set the first-boot password if
-                                             asked, then log in as root
+  console.py SOCK setup PASSWORD HOST LAN GW DNS HBNET NTP [TIMEOUT]
+                                             the first-boot setup in the serial
+                                             menu (twin-console): the admin password,
+                                             then the network (HBNET: A.B.C.0)
+  console.py SOCK login PASSWORD [TIMEOUT]   the menu's maintenance shell, behind
+                                             the admin password
   console.py SOCK run 'COMMAND' [TIMEOUT]    run COMMAND in the logged-in shell,
                                              print its output, exit with its status
   console.py SOCK wait REGEX [TIMEOUT]       wait until the console prints REGEX
@@ -65,36 +69,84 @@ class Console:
                 pass
 
 
+# the serial menu (twin-console, userland/panel/term_layout.c): numbered
+# items, the input line "> " at the bottom
+ITEM = r"(\d+)\) %s"
+# a line that is no choice: the menu draws itself again with a note (an empty
+# line would pick the marked item); a shell just prints its prompt again
+NUDGE = "#\r"
+FIELD = r"\n%s\n(?:[^\n]*\n){1,4}> $"  # the label, its value (an error), the hint, the input
+
+
+def left(end):
+    return max(1.0, end - time.time())
+
+
 def login(c, password, timeout):
-    c.send("\n")
+    """The serial line shows the menu: its maintenance shell, with the
+    admin password if the menu asks for it."""
+    c.send(NUDGE)
     end = time.time() + timeout
     while time.time() < end:
-        i, _ = c.expect([r"New password: ", r"Repeat password: ", r"login: ", r"Password: ",
-                         PROMPT, r"Login incorrect"], end - time.time())
-        if i in (0, 1, 3):
-            c.send(password + "\n")
-        elif i == 2:
-            c.send("root\n")
-        elif i == 4:
+        i, m = c.expect([PROMPT, ITEM % "Maintenance shell", ITEM % "First-boot setup",
+                         r"any key: back"], left(end))
+        if i == 0:
             # no echo, no line wrapping: run() then reads only the output
             c.send("stty -echo cols 1000\n")
             c.expect([PROMPT], 10)
             return 0
-        elif i == 5:
+        if i == 2:
+            print("console.py: this node is not set up (first-boot setup)", file=sys.stderr)
+            return 3
+        if i == 3:  # a message: any key, then the menu
+            c.send(NUDGE)
+            continue
+        c.send(m.group(1) + "\r")
+        j, _ = c.expect([r"Admin password", PROMPT], left(end))
+        if j == 1:  # unlocked still: straight into the shell
+            c.send("stty -echo cols 1000\n")
+            c.expect([PROMPT], 10)
+            return 0
+        c.send(password + "\r")
+        k, _ = c.expect([PROMPT, r"Wrong password", r"Cannot check"], left(end))
+        if k != 0:
             return 1
+        c.send("stty -echo cols 1000\n")
+        c.expect([PROMPT], 10)
+        return 0
     return 1
 
 
+def setup(c, values, timeout):
+    """The first-boot setup as an admin types it at the serial menu."""
+    password, host, lan, gw, dns, hb, ntp = values
+    end = time.time() + timeout
+    c.send(NUDGE)
+    _, m = c.expect([ITEM % "First-boot setup"], left(end))
+    c.send(m.group(1) + "\r")
+    for label, value in (("New password", password), ("Again", password), ("Host name", host),
+                         ("eth0 address", lan), ("Gateway", gw), ("DNS server", dns),
+                         ("eth1 network", hb), ("NTP server", ntp)):
+        c.expect([FIELD % label], left(end))
+        c.send(value + "\r")
+    c.expect([r"Apply\?"], left(end))
+    c.send("2\r")
+    _, m = c.expect([r"(?s)(Not applied:.*|password set.*)any key: back"], left(end))
+    sys.stdout.write(ANSI.sub("\n", m.group(1)))
+    c.send("\r")
+    return 1 if m.group(1).startswith("Not applied") else 0
+
+
 def run(c, cmd, timeout):
-    c.send("\n")
+    c.send(NUDGE)
     # a loaded VM (TCG, a DRBD resync) can take a while to show its prompt
-    i, _ = c.expect([PROMPT, r"login: "], min(30, timeout))
+    i, _ = c.expect([PROMPT, ITEM % "Maintenance shell"], min(30, timeout))
     if i == 1:
-        # the shell ended (seen on a VM restarted in the same directory: a
-        # background job closing ttyS1 hangs up the ttyS0 session); log in
-        # again with the password the harness gave (TWIN_CONSOLE_PASSWORD)
+        # the shell ended, the menu is back (a VM restarted, or the shell's
+        # session hung up): into the shell again with the password the
+        # harness gave (TWIN_CONSOLE_PASSWORD)
         pw = os.environ.get("TWIN_CONSOLE_PASSWORD", "")
-        print("console.py: the shell had ended: logging in again", file=sys.stderr)
+        print("console.py: the shell had ended: into the menu's shell again", file=sys.stderr)
         if not pw or login(c, pw, min(60, timeout)) != 0:
             raise TimeoutError("console: the shell ended and the login failed")
         c.send("\n")
@@ -128,11 +180,15 @@ def main():
     if op == "dialog":
         timeout = float(sys.argv[3])
         return dialog(Console(path, timeout), sys.argv[4:], timeout)
+    if op == "setup":
+        timeout = float(sys.argv[10]) if len(sys.argv) > 10 else 120
+        return setup(Console(path, timeout), sys.argv[3:10], timeout)
     arg = sys.argv[3]
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 60
     c = Console(path, timeout)
     if op == "login":
         return login(c, arg, timeout)
+
     if op == "run":
         return run(c, arg, timeout)
     if op == "wait":

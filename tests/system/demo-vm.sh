@@ -18,7 +18,9 @@ say "booting VM a and VM b from $IMAGE (TCG); consoles: $SYS_DIR/a.log, $SYS_DIR
 sys_setup_net
 vm_start 1
 vm_start 2
-vm_login 1 180 && vm_login 2 60 || exit 1
+say "first-boot setup on both serial menus (admin password, name, network)"
+vm_setup 1 240 | sed 's/^/  [VM 1] /' && vm_setup 2 120 | sed 's/^/  [VM 2] /' || exit 1
+vm_login 1 60 && vm_login 2 60 || exit 1
 say "both nodes up, standalone; on B: twinctl password set; on A: twinctl cluster create"
 for i in $(seq 1 60); do
 	vm_run 2 "twinctl status --raw | grep -q '^cluster.fingerprint='" 10 >/dev/null && break

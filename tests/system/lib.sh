@@ -41,15 +41,13 @@ sys_cleanup() {
 	[ -n "${KEEP_SYS_DIR:-}" ] || rm -rf "$SYS_DIR"
 }
 
-# vm_seed N: the first-boot settings of VM a (N=1) or b (N=2), what an
-# installer types at the console (see apply-seed): the nodes start
-# standalone and sys_pair pairs them
+# vm_seed N: what the console's first-boot setup does not ask, for VM a
+# (N=1) or b (N=2) (see apply-seed): the name, the password and the network
+# come from vm_setup, through the serial menu; the nodes start standalone
+# and sys_pair pairs them
 vm_seed() {
-	local me=$1 names=(x twin-a twin-b)
+	local me=$1
 	cat <<SEED
-node_name=${names[$me]}
-lan_address=192.168.1.1$me/24
-hb_network=192.168.250
 drbd=yes
 auto_failback=${AUTO_FAILBACK:-no}
 heartbeat_interval=50ms
@@ -107,6 +105,15 @@ vm_kill() {
 	n=$(echo "$1" | tr 12 ab)
 	kill -9 "$(cat "$SYS_DIR/$n.pid")" 2>/dev/null
 	rm -f "$SYS_DIR/$n.pid"
+}
+
+# vm_setup N [TIMEOUT]: the first-boot setup in VM N's serial menu, as the
+# admin types it: the admin password, name, eth0, the namespace as gateway,
+# DNS and NTP server, the heartbeat network
+vm_setup() {
+	local names=(x twin-a twin-b)
+	$CONSOLE "$SYS_DIR/$(echo "$1" | tr 12 ab).con" setup "$PASSWORD" "${names[$1]}" "192.168.1.1$1/24" \
+		192.168.1.100 192.168.1.100 192.168.250.0 192.168.1.100 "${2:-180}"
 }
 
 # vm_login N, vm_run N CMD [TIMEOUT]

@@ -52,8 +52,14 @@ sys_setup_net
 T0=$(now)
 vm_start 1
 vm_start 2
-vm_login 1 180 && vm_login 2 60 || { nok "1 both VMs boot to a console login"; }
-note "boot to a logged-in shell: $(since "$T0") s"
+# the first-boot setup through the serial menu: password and network
+if s1=$(vm_setup 1 240) && s2=$(vm_setup 2 120); then
+	note "first-boot setup in the serial menu done $(since "$T0") s after the start; VM a: $(tr '\n' ' ' <<<"$s1")"
+else
+	nok "1 first-boot setup in the serial menu (VM a: '$s1'; VM b: '${s2:-}')"
+fi
+vm_login 1 60 && vm_login 2 60 || { nok "1 both VMs: the menu's maintenance shell"; }
+note "boot to a shell from the menu: $(since "$T0") s"
 
 # ---- 1: cluster create pairs them, DRBD syncs ----
 t1=0
@@ -145,23 +151,22 @@ else
 fi
 
 # ---- 10: a takeover from the serial console's menu (twin-console) ----
-# the menu asks for the admin password before the action and for a Yes;
-# leaving it returns to the shell
-vm_run $standby "echo '$PASSWORD' | twinctl password set" 30 >/dev/null
+# the shell ends: the menu is back; it asks for the admin password before
+# the action and for a Yes; Ctrl-C: the main menu; its shell again
 t10=$(now)
 dlg=$($CONSOLE "$SYS_DIR/$(echo $standby | tr 12 ab).con" dialog 60 \
-	'twin-console\r' '1\) Cluster' \
+	'exit\r' '1\) Cluster' \
 	'1\r' '1\) Takeover' \
-	'1\r' 'Admin password' \
+	'1\r' 'Admin password|Make twin-. Active\?' \
 	"$PASSWORD\\r" 'Make twin-. Active\?' \
 	'2\r' 'twin-. is Active' \
 	'\r' 'Cluster' \
-	'\x03' '4\) Exit the console' \
-	'4\r' '[#$] ' 2>&1)
+	'\x03' '3\) Maintenance shell' \
+	'3\r' '[#$] ' 2>&1)
 t10=$(since "$t10")
 if poll $standby "twinctl status | grep -Eq '^\* .*Active'" 30 && has_vip $standby && ! has_vip $active &&
 	vm_run $standby "true" 20 >/dev/null; then
-	ok "10 takeover from the serial console's menu (password, Yes): VM $standby Active in $t10 s, the IP with it, the shell back after Exit"
+	ok "10 takeover from the serial console's menu (password, Yes): VM $standby Active in $t10 s, the IP with it, the menu's shell again after it"
 	active=$standby standby=$((3 - standby))
 else
 	note "the dialog: $(tail -c 1500 <<<"$dlg" | tr '\n' ' ')"

@@ -63,6 +63,8 @@ static int take(struct menu *m, struct menu_req *last)
 	while (menu_take_request(m, &r)) {
 		if (r.kind == MR_CTL && r.argc == 1 && !strcmp(r.argv[0], "status"))
 			continue;
+		if (r.kind == MR_RUN && r.argc == 2 && !strcmp(r.argv[1], "show"))
+			continue; /* this node's settings, asked at the start */
 		*last = r;
 		n++;
 	}
@@ -217,7 +219,8 @@ static void test_menus_follow_state(void)
 	CHECK_STR(items(m), "Takeover|Failover off|Dissolve|Back");
 	CHECK(choose(m, "Back"));
 	CHECK(choose(m, "System"));
-	CHECK_STR(items(m), "Reboot|Shutdown|Reboot peer|Shutdown peer|Version|Back");
+	CHECK_STR(items(m), "Reboot|Shutdown|Reboot peer|Shutdown peer|Network|Version|USB update|Factory "
+			    "reset|Back");
 	menu_key(m, MK_ESC, now);
 	CHECK_STR(items(m), "Cluster|System|Back");
 	menu_key(m, MK_ESC, now);
@@ -231,7 +234,8 @@ static void test_menus_follow_state(void)
 	menu_line(m, "", now);
 	CHECK_STR(
 	    items(m),
-	    "Set the admin password|Cluster|System|Maintenance shell|Lock the console|Exit the console|Back");
+	    "First-boot setup (password, network)|Cluster|System|Maintenance shell|Lock the console|Exit the "
+	    "console|Back");
 	CHECK(choose(m, "Cluster"));
 	CHECK_STR(items(m), "Create cluster (pair with a peer)|Back");
 	menu_free(m);
@@ -549,6 +553,8 @@ static void test_fits(void)
 	    {"Cluster", "Failover off", NULL},
 	    {"System", "Reboot", NULL},
 	    {"System", "Shutdown peer", NULL},
+	    {"System", "Network", NULL},
+	    {"System", "Factory reset", NULL},
 	};
 	for (int cols = 16; cols <= 20; cols += 4) {
 		struct menu *m = mk(MENU_LCD, cols, LOCK_OPEN, ACTIVE_A "alarm.0=x\n");
@@ -671,6 +677,222 @@ static void test_lcdproc(void)
 	CHECK_STR(q, "\"0123\"");
 }
 
+/* the "setup show" request queued at the start, answered with text */
+static void sysinfo(struct menu *m, const char *text)
+{
+	struct menu_req r;
+	int found = 0;
+	while (menu_take_request(m, &r))
+		if (r.kind == MR_RUN && r.argc == 2 && !strcmp(r.argv[0], "setup") &&
+		    !strcmp(r.argv[1], "show")) {
+			menu_ran(m, r.tag, 0, text, now);
+			found = 1;
+		}
+	CHECK(found);
+}
+
+#define FRESH_SYS                                                                                            \
+	"configured no\npassword no\nhostname twin\nlan_address \ngateway \ndns \nhb_network \n"             \
+	"ntp_server \nslot A\n"
+
+static void test_first_boot_setup(void)
+{
+	struct menu *m = mk(MENU_SERIAL, 80, LOCK_SECRET, NULL);
+	struct menu_req rq;
+
+	/* no twind yet (no twin.conf): the setup still offered, from "setup show" */
+	menu_set_status(m, NULL, "connect: no such file", now);
+	sysinfo(m, FRESH_SYS);
+	menu_line(m, "", now);
+	CHECK_STR(items(m), "First-boot setup (password, network)|Cluster|System|Maintenance shell|Lock the "
+			    "console|Exit the console|Back");
+	menu_line(m, "1", now); /* no password to unlock with yet: straight in */
+	CHECK_STR(view(m).title, "New password");
+	menu_line(m, "short", now);
+	CHECK_CONTAINS(view(m).line[1], "at least 8");
+	menu_line(m, "right-horse-battery", now);
+	CHECK_STR(view(m).title, "Again");
+	menu_line(m, "wrong-horse-battery", now);
+	CHECK_EQ(view(m).kind, VIEW_MESSAGE);
+	CHECK_CONTAINS(view(m).line[0], "differ");
+	CHECK_EQ(take(m, &rq), 0);
+	menu_line(m, "", now);
+	menu_line(m, "1", now);
+	menu_line(m, "right-horse-battery", now);
+	menu_line(m, "right-horse-battery", now);
+	CHECK_STR(view(m).title, "Host name");
+	CHECK_STR(view(m).line[0], "twin");
+	menu_line(m, "Twin_A", now);
+	CHECK_EQ(view(m).kind, VIEW_FIELD); /* refused: upper case, '_' */
+	menu_line(m, "twin-a-with-a-name-far-too-long-for-twind", now);
+	CHECK_CONTAINS(view(m).line[1], "at most 31");
+	menu_line(m, "twin-a", now);
+	CHECK_STR(view(m).title, "eth0 address");
+	menu_line(m, "192.168.1.11", now);
+	CHECK_EQ(view(m).kind, VIEW_FIELD); /* no prefix */
+	menu_line(m, "192.168.1.11/33", now);
+	CHECK_EQ(view(m).kind, VIEW_FIELD);
+	menu_line(m, "192.168.1.11/24", now);
+	CHECK_STR(view(m).title, "Gateway");
+	menu_line(m, "192.168.1.300", now);
+	CHECK_CONTAINS(view(m).line[1], "300");
+	menu_line(m, "192.168.1.1", now);
+	CHECK_STR(view(m).title, "DNS server");
+	menu_line(m, "", now); /* none */
+	CHECK_STR(view(m).title, "eth1 network");
+	CHECK_STR(view(m).line[0], "192.168.250.000"); /* the default */
+	menu_line(m, "192.168.1.0", now);
+	CHECK_CONTAINS(view(m).line[1], "overlaps eth0");
+	menu_line(m, "10.250.0.0", now);
+	CHECK_STR(view(m).title, "NTP server");
+	menu_line(m, "-bad-", now);
+	CHECK_EQ(view(m).kind, VIEW_FIELD);
+	menu_line(m, "pool.ntp.org", now);
+	struct menu_view v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0);
+	CHECK_STR(v.line[0], "twin-a eth0 192.168.1.11/24");
+	CHECK_STR(v.line[1], "gw 192.168.1.1 dns -");
+	CHECK_STR(v.line[2], "eth1 10.250.0.x/24");
+	CHECK_STR(v.line[3], "ntp pool.ntp.org");
+	CHECK_EQ(take(m, &rq), 0);
+	menu_line(m, "2", now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.kind, MR_RUN);
+	CHECK_STR(rq.argv[0], "setup");
+	CHECK_STR(rq.argv[1], "apply");
+	CHECK_STR(rq.input, "password right-horse-battery\nhostname twin-a\nlan_address 192.168.1.11/24\n"
+			    "gateway 192.168.1.1\ndns \nhb_network 10.250.0\nntp_server pool.ntp.org\n");
+	CHECK_EQ(view(m).kind, VIEW_BUSY);
+	menu_ran(m, rq.tag + 1, 0, "stale", now); /* not its answer */
+	CHECK_EQ(view(m).kind, VIEW_BUSY);
+	menu_ran(m, rq.tag, 0, "password set\ntwind starts as twin-a", now);
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_MESSAGE);
+	CHECK_STR(v.line[0], "password set");
+	/* the settings asked again, then the setup is no longer offered */
+	sysinfo(m, "configured yes\npassword yes\nhostname twin-a\nlan_address 192.168.1.11/24\n");
+	menu_line(m, "", now);
+	CHECK_STR(items(m), "Cluster|System|Maintenance shell|Lock the console|Exit the console|Back");
+	menu_free(m);
+
+	/* a helper that failed: its words, never a blank screen */
+	m = mk(MENU_SERIAL, 80, LOCK_OPEN, NULL);
+	sysinfo(m, "configured yes\npassword no\n");
+	menu_line(m, "", now);
+	menu_line(m, "1", now);
+	menu_line(m, "right-horse-battery", now);
+	menu_line(m, "right-horse-battery", now);
+	CHECK_EQ(take(m, &rq), 1); /* the network is set: the password alone */
+	CHECK_STR(rq.input, "password right-horse-battery\n");
+	menu_ran(m, rq.tag, -1, "cannot run setup: No such file or directory", now);
+	v = view(m);
+	CHECK_STR(v.line[0], "Not applied:");
+	CHECK_CONTAINS(v.line[1], "No such file");
+	menu_free(m);
+}
+
+static void test_network_paired(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A);
+	struct menu_req rq;
+
+	sysinfo(m, "configured yes\npassword yes\nhostname twin-a\nlan_address 192.168.1.11/24\ngateway "
+		   "192.168.1.1\ndns 192.168.1.53\nhb_network 192.168.250\nntp_server \nslot B\n");
+	/* paired: the name, eth0 and eth1 stay; gateway, DNS, NTP change */
+	open_item(m, "System", "Network");
+	CHECK_STR(view(m).title, "Gateway");
+	CHECK_STR(view(m).line[0], "192.168.001.001");
+	menu_line(m, "192.168.1.254", now);
+	CHECK_STR(view(m).title, "DNS server");
+	menu_line(m, "192.168.1.53", now);
+	CHECK_STR(view(m).title, "NTP server");
+	menu_line(m, "", now);
+	struct menu_view v = view(m);
+	CHECK_STR(v.line[0], "twin-a eth0 192.168.1.11/24");
+	CHECK_STR(v.line[2], "eth1 192.168.250.x/24");
+	menu_key(m, MK_ENTER, now); /* No */
+	CHECK_EQ(take(m, &rq), 0);
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	choose(m, "Network");
+	menu_line(m, "192.168.1.254", now);
+	menu_line(m, "192.168.1.53", now);
+	menu_line(m, "", now);
+	menu_key(m, MK_RIGHT, now);
+	menu_key(m, MK_ENTER, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_STR(rq.input, "gateway 192.168.1.254\ndns 192.168.1.53\nntp_server \n");
+	menu_ran(m, rq.tag, 0, "twin-a 192.168.1.11/24\ngw 192.168.1.254 dns 192.168.1.53", now);
+	CHECK_EQ(view(m).kind, VIEW_MESSAGE);
+	menu_key(m, MK_ENTER, now);
+	/* the firmware's version with its slot */
+	choose(m, "Version");
+	CHECK_EQ(take(m, &rq), 1);
+	answer(m, &rq, "ok\nversion=0.1.1\nprotocol=3\n");
+	v = view(m);
+	CHECK_STR(v.line[0], "Twin 0.1.1");
+	CHECK_STR(v.line[1], "slot B proto 3");
+	menu_key(m, MK_ENTER, now);
+	/* factory reset: refused while paired, nothing run */
+	choose(m, "Factory reset");
+	CHECK_EQ(take(m, &rq), 0);
+	CHECK_CONTAINS(view(m).line[0], "dissolve");
+	menu_free(m);
+
+	/* standalone: the question, No first, then the helper */
+	m = mk(MENU_SERIAL, 80, LOCK_OPEN,
+	       "ok\nnode.name=twin-a\nnode.state=Standby\ncluster.mode=standalone\n");
+	menu_line(m, "", now);
+	choose(m, "System");
+	choose(m, "Factory reset (erase settings and data)");
+	v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0);
+	CHECK_CONTAINS(v.line[1], "twin-a");
+	menu_line(m, "2", now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_EQ(rq.kind, MR_RUN);
+	CHECK_STR(rq.argv[0], "factory-reset");
+	menu_free(m);
+}
+
+static void test_usb_update(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, STANDBY_B);
+	struct menu_req rq;
+
+	open_item(m, "System", "USB update");
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_STR(rq.argv[0], "usb-update");
+	CHECK_STR(rq.argv[1], "list");
+	menu_ran(m, rq.tag, 0, "", now);
+	CHECK_CONTAINS(view(m).line[0], "No update bundle");
+	menu_key(m, MK_ENTER, now);
+	choose(m, "USB update");
+	CHECK_EQ(take(m, &rq), 1);
+	menu_ran(m, rq.tag, 0, "/run/twin/usb/sda1/twin-x86_64-appliance-0.1.1.twu\n/dev/sdb\n", now);
+	CHECK_EQ(view(m).kind, VIEW_LIST);
+	CHECK_STR(items(m), "twin-x86_64-appliance-0.1.1.twu|sdb");
+	menu_key(m, MK_DOWN, now);
+	menu_key(m, MK_ENTER, now);
+	struct menu_view v = view(m);
+	CHECK_EQ(v.kind, VIEW_CONFIRM);
+	CHECK_EQ(v.cursor, 0);
+	CHECK_STR(v.line[0], "Install sdb");
+	menu_key(m, MK_RIGHT, now);
+	menu_key(m, MK_ENTER, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK_STR(rq.argv[1], "install");
+	CHECK_STR(rq.argv[2], "/dev/sdb");
+	CHECK(rq.timeout_ms >= 300000);
+	menu_ran(m, rq.tag, 1, "twinctl update: /dev/sdb: signed by an unknown key\nNothing was changed.",
+		 now);
+	v = view(m);
+	CHECK_STR(v.line[0], "Not installed:");
+	CHECK_CONTAINS(v.line[1], "unknown key");
+	menu_free(m);
+}
+
 TEST_MAIN("menu", {
 	test_status_pages();
 	test_alarms_first_until_acknowledged();
@@ -685,4 +907,7 @@ TEST_MAIN("menu", {
 	test_lcd_layout();
 	test_four_rows();
 	test_lcdproc();
+	test_first_boot_setup();
+	test_network_paired();
+	test_usb_update();
 })

@@ -2,10 +2,14 @@
 #include "console.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "log.h"
@@ -18,12 +22,17 @@ uint64_t console_now_ms(void)
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-int console_open(struct console *c, const struct twin_config *cfg, const char *sock, enum menu_ui ui,
-		 int cols, int rows, int shell, char *err, size_t errlen)
+int console_open(struct console *c, const struct twin_config *cfg, const char *sock, const char *helpers,
+		 enum menu_ui ui, int cols, int rows, int shell, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	ctl_async_init(&c->ca);
+	subproc_init(&c->run);
 	c->ui = ui;
+	snprintf(c->helpers, sizeof(c->helpers), "%s", helpers && *helpers ? helpers : CONSOLE_HELPERS);
+	c->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (c->ep < 0)
+		return snprintf(err, errlen, "epoll: %s", strerror(errno)), -1;
 	snprintf(c->sock, sizeof(c->sock), "%s", sock && *sock ? sock : cfg->control_socket);
 	passwd_file_path(cfg->admin_password_file, cfg->state_dir, c->passwd_path, sizeof(c->passwd_path));
 	snprintf(c->pin_hash, sizeof(c->pin_hash), "%s", cfg->console_lcd_pin);
@@ -41,13 +50,19 @@ int console_open(struct console *c, const struct twin_config *cfg, const char *s
 	    .shell = shell,
 	};
 	c->m = menu_new(&o);
-	if (!c->m)
+	if (!c->m) {
+		close(c->ep);
 		return snprintf(err, errlen, "out of memory"), -1;
+	}
 	return 0;
 }
 
 void console_close(struct console *c)
 {
+	subproc_abort(&c->run, 100);
+	if (c->ep >= 0)
+		close(c->ep);
+	c->ep = -1;
 	ctl_async_close(&c->ca);
 	menu_free(c->m);
 	c->m = NULL;
@@ -82,6 +97,65 @@ static int check_secret(struct console *c, const char *secret, char *why, size_t
 	return r;
 }
 
+/* MR_RUN: the helper argv[0] of the helpers' directory, never a path */
+static void run_start(struct console *c, struct menu_req *rq, uint64_t now)
+{
+	char path[CFG_PATH_MAX + FIELD_MAX * 2 + 4];
+	char *argv[MENU_ARGS_MAX + 5];
+	int n = 0;
+
+	if (subproc_running(&c->run)) {
+		menu_ran(c->m, rq->tag, -1, "another helper is still running", now);
+		return;
+	}
+	if (!rq->argc || !rq->argv[0][0] || strchr(rq->argv[0], '/')) {
+		menu_ran(c->m, rq->tag, -1, "no such helper", now);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->helpers, rq->argv[0]);
+	/* subproc runs /bin/sh: it execs the helper with its arguments */
+	argv[n++] = "sh";
+	argv[n++] = "-c";
+	argv[n++] = "exec \"$0\" \"$@\"";
+	argv[n++] = path;
+	for (int i = 1; i < rq->argc; i++)
+		argv[n++] = rq->argv[i];
+	argv[n] = NULL;
+	c->run_out[0] = 0;
+	if (subproc_start_io(&c->run, c->ep, 1, argv, NULL, rq->input, strlen(rq->input), c->run_out,
+			     sizeof(c->run_out)) < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "cannot run %.64s: %s", rq->argv[0], strerror(errno));
+		menu_ran(c->m, rq->tag, -1, why, now);
+		return;
+	}
+	c->run_tag = rq->tag;
+	c->run_killed = 0;
+	c->run_deadline = now + (uint64_t)(rq->timeout_ms > 0 ? rq->timeout_ms : 30000);
+}
+
+static void run_check(struct console *c, uint64_t now)
+{
+	int status;
+
+	if (!subproc_running(&c->run))
+		return;
+	if (now >= c->run_deadline && !c->run_killed) {
+		subproc_signal(&c->run, SIGKILL);
+		c->run_killed = 1;
+	}
+	if (subproc_check(&c->run, &status) != 1)
+		return;
+	int rc = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (c->run_killed) {
+		size_t n = strlen(c->run_out);
+		snprintf(c->run_out + n, sizeof(c->run_out) - n, "%stimed out", n ? "\n" : "");
+		rc = -1;
+	}
+	menu_ran(c->m, c->run_tag, rc, c->run_out, now);
+	explicit_bzero(c->run_out, sizeof(c->run_out));
+}
+
 int console_pump(struct console *c, uint64_t now)
 {
 	struct menu_req rq;
@@ -102,6 +176,11 @@ int console_pump(struct console *c, uint64_t now)
 			menu_verified(c->m, tag, ok, err, console_now_ms());
 			continue;
 		}
+		if (rq.kind == MR_RUN) {
+			run_start(c, &rq, now);
+			explicit_bzero(&rq, sizeof(rq));
+			continue;
+		}
 		const char *argv[MENU_ARGS_MAX];
 		for (int i = 0; i < rq.argc; i++)
 			argv[i] = rq.argv[i];
@@ -117,14 +196,17 @@ int console_pump(struct console *c, uint64_t now)
 	return 0;
 }
 
-void console_ctl_pollfd(const struct console *c, struct pollfd *p)
+void console_pollfds(const struct console *c, struct pollfd *p)
 {
-	p->fd = c->ca.fd;
-	p->events = ctl_async_events(&c->ca);
-	p->revents = 0;
+	p[0].fd = c->ca.fd;
+	p[0].events = ctl_async_events(&c->ca);
+	p[0].revents = 0;
+	p[1].fd = subproc_running(&c->run) ? c->ep : -1;
+	p[1].events = POLLIN;
+	p[1].revents = 0;
 }
 
-void console_ctl_ready(struct console *c, short revents, uint64_t now)
+static void ctl_ready(struct console *c, short revents, uint64_t now)
 {
 	struct ctl_reply rep;
 	char err[256];
@@ -147,11 +229,21 @@ void console_ctl_ready(struct console *c, short revents, uint64_t now)
 		ctl_reply_free(&rep);
 }
 
+void console_ready(struct console *c, const struct pollfd *p, int polled, uint64_t now)
+{
+	ctl_ready(c, polled > 0 ? p[0].revents : 0, now);
+	run_check(c, now);
+}
+
 int console_timeout_ms(const struct console *c, uint64_t now)
 {
 	int t = menu_next_ms(c->m, now);
 	if (c->ca.fd >= 0) {
 		int d = c->ca_deadline > now ? (int)(c->ca_deadline - now) : 0;
+		t = d < t ? d : t;
+	}
+	if (subproc_running(&c->run) && !c->run_killed) {
+		int d = c->run_deadline > now ? (int)(c->run_deadline - now) : 0;
 		t = d < t ? d : t;
 	}
 	return t;

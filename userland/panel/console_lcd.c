@@ -238,16 +238,17 @@ int console_run_lcd(struct console *c, const char *host, int port, const char *k
 			lcd_show(&l, &f);
 		}
 		flush_out(&l, now);
-		struct pollfd p[2] = {{.fd = l.fd, .events = (short)(POLLIN | (l.out_len ? POLLOUT : 0))}};
-		console_ctl_pollfd(c, &p[1]);
+		struct pollfd p[1 + CONSOLE_POLLFDS] = {
+		    {.fd = l.fd, .events = (short)(POLLIN | (l.out_len ? POLLOUT : 0))}};
+		console_pollfds(c, &p[1]);
 		int timeout = console_timeout_ms(c, now);
 		if (l.fd < 0 && (int)(l.retry_ms - now) < timeout)
 			timeout = l.retry_ms > now ? (int)(l.retry_ms - now) : 0;
-		int r = poll(p, 2, timeout);
+		int r = poll(p, 1 + CONSOLE_POLLFDS, timeout);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		now = console_now_ms();
-		console_ctl_ready(c, r > 0 ? p[1].revents : 0, now);
+		console_ready(c, &p[1], r, now);
 		if (r > 0 && l.fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			lcd_read(c, &l, now);
 	}

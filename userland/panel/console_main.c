@@ -1,7 +1,7 @@
 /* twin-console: the appliance's console menu (docs/CONSOLE.md).
  *   twin-console [-c CONFIG] [-s SOCKET] [--shell]     on this terminal (serial, SSH)
  *   twin-console [-c CONFIG] [-s SOCKET] --lcd [HOST[:PORT]] [--keys MAP]
- *   twin-console --pin-hash                             a console_lcd_pin line from a PIN on stdin */
+ *   twin-console --pin-hash | --password-hash           a PIN's (password's) hash from stdin */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,35 +29,39 @@ static int usage(void)
 	fprintf(stderr, "usage: twin-console [-c CONFIG] [-s SOCKET] [--shell]\n"
 			"       twin-console [-c CONFIG] [-s SOCKET] --lcd [HOST[:PORT]] [--keys "
 			"Up,Down,Left,Right,Enter,Escape]\n"
-			"       twin-console --pin-hash   (reads a PIN of 4 to 8 digits on stdin)\n");
+			"       twin-console --pin-hash   (reads a PIN of 4 to 8 digits on stdin)\n"
+			"       twin-console --password-hash   (reads a password on stdin)\n");
 	return 2;
 }
 
-static int pin_hash(void)
+/* --pin-hash: a console_lcd_pin line; --password-hash: the admin password's
+ * hash file line (the image's setup helper writes it) */
+static int hash_stdin(int pin)
 {
-	char pin[32], out[PASSWD_STR_MAX], err[128];
+	char pw[PASSWD_PW_MAX + 2], out[PASSWD_STR_MAX], err[128];
 	struct rng rng;
 
-	if (!fgets(pin, sizeof(pin), stdin))
-		return fprintf(stderr, "twin-console: no PIN on stdin\n"), 1;
-	pin[strcspn(pin, "\r\n")] = 0;
-	size_t n = strlen(pin);
-	if (n < 4 || n > 8 || strspn(pin, "0123456789") != n)
-		return fprintf(stderr, "twin-console: a PIN is 4 to 8 digits\n"), 1;
+	if (!fgets(pw, sizeof(pw), stdin))
+		return fprintf(stderr, "twin-console: nothing on stdin\n"), 1;
+	pw[strcspn(pw, "\r\n")] = 0;
+	size_t n = strlen(pw);
+	if (pin && (n < 4 || n > 8 || strspn(pw, "0123456789") != n))
+		return explicit_bzero(pw, sizeof(pw)),
+		       fprintf(stderr, "twin-console: a PIN is 4 to 8 digits\n"), 1;
 	if (rng_init(&rng, "twin-console", err, sizeof(err)) < 0)
-		return fprintf(stderr, "twin-console: %s\n", err), 1;
-	int r = passwd_hash(pin, PASSWD_ITER_DEFAULT, &rng, out, sizeof(out), err, sizeof(err));
-	explicit_bzero(pin, sizeof(pin));
+		return explicit_bzero(pw, sizeof(pw)), fprintf(stderr, "twin-console: %s\n", err), 1;
+	int r = passwd_hash(pw, PASSWD_ITER_DEFAULT, &rng, out, sizeof(out), err, sizeof(err));
+	explicit_bzero(pw, sizeof(pw));
 	rng_free(&rng);
 	if (r < 0)
 		return fprintf(stderr, "twin-console: %s\n", err), 1;
-	printf("console_lcd_pin %s\n", out);
+	printf("%s%s\n", pin ? "console_lcd_pin " : "", out);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *conf = "/etc/twin/twin.conf", *sock = NULL, *lcd = NULL, *keys = NULL;
+	const char *conf = "/etc/twin/twin.conf", *sock = NULL, *lcd = NULL, *keys = NULL, *helpers = NULL;
 	int shell = 0, want_lcd = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -73,8 +77,10 @@ int main(int argc, char **argv)
 				lcd = argv[++i];
 		} else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
 			keys = argv[++i];
-		else if (!strcmp(argv[i], "--pin-hash"))
-			return pin_hash();
+		else if (!strcmp(argv[i], "--helpers") && i + 1 < argc)
+			helpers = argv[++i];
+		else if (!strcmp(argv[i], "--pin-hash") || !strcmp(argv[i], "--password-hash"))
+			return hash_stdin(!strcmp(argv[i], "--pin-hash"));
 		else
 			return usage();
 	}
@@ -101,7 +107,7 @@ int main(int argc, char **argv)
 		}
 	}
 	static struct console c;
-	if (console_open(&c, &cfg, sock, want_lcd ? MENU_LCD : MENU_SERIAL, want_lcd ? 16 : 80,
+	if (console_open(&c, &cfg, sock, helpers, want_lcd ? MENU_LCD : MENU_SERIAL, want_lcd ? 16 : 80,
 			 want_lcd ? 2 : 24, shell, err, sizeof(err)) < 0)
 		return fprintf(stderr, "twin-console: %s\n", err), 1;
 	running = &c;

@@ -141,16 +141,16 @@ int console_run_tty(struct console *c, int in, int out)
 			shell(c, &t);
 		if (draw(c, &t, ti.line) < 0)
 			break; /* the line went away */
-		struct pollfd p[2] = {{.fd = in, .events = POLLIN}};
-		console_ctl_pollfd(c, &p[1]);
+		struct pollfd p[1 + CONSOLE_POLLFDS] = {{.fd = in, .events = POLLIN}};
+		console_pollfds(c, &p[1]);
 		int timeout = console_timeout_ms(c, now);
 		if (ti.esc == 1 && timeout > ESC_WAIT_MS)
 			timeout = ESC_WAIT_MS;
-		int r = poll(p, 2, timeout);
+		int r = poll(p, 1 + CONSOLE_POLLFDS, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
 		now = console_now_ms();
-		console_ctl_ready(c, r > 0 ? p[1].revents : 0, now);
+		console_ready(c, &p[1], r, now);
 		if (r == 0 && ti.esc == 1) {
 			struct term_event e = term_input_flush(&ti);
 			if (e.ev == TE_KEY)

@@ -29,7 +29,7 @@ static const char *charset(const struct field *f)
 {
 	static char printable[96];
 
-	if (f->kind == FIELD_HOSTNAME)
+	if (f->kind == FIELD_HOSTNAME || f->kind == FIELD_SERVER_OPT)
 		return HOST_CHARS;
 	if (f->kind == FIELD_PIN)
 		return PIN_CHARS;
@@ -187,6 +187,10 @@ int field_validate(struct field *f, char *out, size_t outlen)
 	size_t n = strlen(f->val);
 
 	f->err[0] = 0;
+	if (!is_addr(f) && f->max_len && n > (size_t)f->max_len) {
+		snprintf(f->err, sizeof(f->err), "at most %d characters", f->max_len);
+		return -1;
+	}
 	switch (f->kind) {
 	case FIELD_IPV4:
 	case FIELD_IPV4_OPT:
@@ -207,6 +211,17 @@ int field_validate(struct field *f, char *out, size_t outlen)
 		return 0;
 	case FIELD_HOSTNAME:
 		if (field_check_hostname(f->val, f->err, sizeof(f->err)) < 0)
+			return -1;
+		break;
+	case FIELD_SERVER_OPT:
+		/* digits and dots only: meant as an address, checked as one */
+		if (n && strspn(f->val, "0123456789.") == n) {
+			if (field_check_ipv4(f->val, a, f->err, sizeof(f->err)) < 0)
+				return -1;
+			snprintf(out, outlen, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+			return 0;
+		}
+		if (n && field_check_hostname(f->val, f->err, sizeof(f->err)) < 0)
 			return -1;
 		break;
 	case FIELD_PIN:

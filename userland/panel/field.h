@@ -15,6 +15,7 @@ enum field_kind {
 	FIELD_IPV4_PREFIX, /* 192.168.1.10/24 */
 	FIELD_IPV4_OPT,	   /* an address or empty (no gateway, no DNS) */
 	FIELD_HOSTNAME,	   /* RFC 1123 label(s), lower case */
+	FIELD_SERVER_OPT,  /* an IPv4 address, a host name, or empty (NTP server) */
 	FIELD_PASSWORD,	   /* any printable ASCII, shown as '*' */
 	FIELD_PIN,	   /* 4 to 8 digits, shown as '*' */
 };
@@ -30,6 +31,7 @@ struct field {
 	char val[FIELD_MAX + 1]; /* the text being edited */
 	int pos;		 /* the button editor's cursor in val */
 	int min_len;		 /* passwords: at least this long */
+	int max_len;		 /* texts: at most this long (0: FIELD_MAX) */
 	char err[96];		 /* why the last FR_INVALID */
 };
 

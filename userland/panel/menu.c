@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "int_parse.h"
 #include "status_pages.h"
 
 #define STATUS_EVERY_MS	  1000
@@ -20,9 +21,13 @@
 #define REQ_QUEUE	  8
 #define IDLE_HOME_MS	  120000 /* a console left alone goes home (not while busy) */
 #define TAG_STATUS	  1u
+#define TAG_SYSINFO	  2u	 /* "setup show": this node's settings */
+#define RUN_SHORT_MS	  30000	 /* a console helper (setup, reset, USB listing) */
+#define RUN_UPDATE_MS	  600000 /* writing a slot from a USB stick */
+#define BUNDLES_MAX	  8
 
 enum screen { S_STATUS, S_LIST, S_CONFIRM, S_FIELD, S_BUSY, S_MESSAGE };
-enum list_id { L_MAIN, L_CLUSTER, L_SYSTEM, L_SURVIVOR };
+enum list_id { L_MAIN, L_CLUSTER, L_SYSTEM, L_SURVIVOR, L_BUNDLES };
 
 enum act {
 	A_NONE,
@@ -43,13 +48,16 @@ enum act {
 	A_VERSION,
 	A_SHELL,
 	A_LOCK,
-	A_FIRST_BOOT, /* set the admin password */
+	A_FIRST_BOOT, /* the admin password, then the network */
+	A_NETWORK,
+	A_USB_UPDATE,
+	A_FACTORY_RESET,
 	A_EXIT,
 	A_BACK,
 };
 
 /* what happened to the running flow */
-enum ev { EV_START, EV_YES, EV_NO, EV_FIELD, EV_CANCEL, EV_REPLY, EV_ERROR, EV_POLL, EV_VERIFIED };
+enum ev { EV_START, EV_YES, EV_NO, EV_FIELD, EV_CANCEL, EV_REPLY, EV_ERROR, EV_POLL, EV_VERIFIED, EV_RAN };
 
 struct item {
 	enum act act;
@@ -101,6 +109,14 @@ struct menu {
 
 	struct menu_req queue[REQ_QUEUE];
 	int nq;
+
+	/* this node's settings ("setup show": "key value" lines) */
+	char sys[MENU_INPUT_MAX];
+	int sys_asking;
+	int ran_rc; /* EV_RAN: the helper's exit code (its output comes as err) */
+	/* the setup wizard's values (hostname, eth0, gateway, DNS, eth1 net, NTP) */
+	char net[6][FIELD_MAX + 1];
+	char bundle[BUNDLES_MAX][FIELD_MAX * 2 + 1];
 };
 
 static const struct {
@@ -124,7 +140,10 @@ static const struct {
     {A_VERSION, "Version", "Firmware version"},
     {A_SHELL, "Shell", "Maintenance shell"},
     {A_LOCK, "Lock", "Lock the console"},
-    {A_FIRST_BOOT, "Set password", "Set the admin password"},
+    {A_FIRST_BOOT, "Set up", "First-boot setup (password, network)"},
+    {A_NETWORK, "Network", "Network settings"},
+    {A_USB_UPDATE, "USB update", "Install an update from a USB stick"},
+    {A_FACTORY_RESET, "Factory reset", "Factory reset (erase settings and data)"},
     {A_EXIT, "Exit", "Exit the console"},
     {A_BACK, "Back", "Back"},
 };
@@ -158,9 +177,32 @@ static int split_brain(const struct menu *m)
 	return st_is(m, "sb.active", "true");
 }
 
+/* a setting from "setup show" ("" if not there) */
+static const char *sys(const struct menu *m, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+
+	out[0] = 0;
+	for (const char *p = m->sys; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n > k && !strncmp(p, key, k) && p[k] == ' ')
+			snprintf(out, len, "%.*s", (int)(n - k - 1), p + k + 1);
+		p += n + (p[n] == '\n');
+	}
+	return out;
+}
+
+static int sys_is(const struct menu *m, const char *key, const char *val)
+{
+	char v[FIELD_MAX + 1];
+	return !strcmp(sys(m, key, v, sizeof(v)), val);
+}
+
+/* no admin password yet, or the network never set up */
 static int first_boot(const struct menu *m)
 {
-	return st_is(m, "cluster.password_set", "false");
+	return st_is(m, "cluster.password_set", "false") || sys_is(m, "password", "no") ||
+	       sys_is(m, "configured", "no");
 }
 
 /* q[] from text with '\n' between lines */
@@ -195,6 +237,24 @@ static unsigned queue_req(struct menu *m, enum menu_req_kind kind, unsigned tag,
 	return tag;
 }
 
+static unsigned queue_run(struct menu *m, unsigned tag, int argc, const char *const *argv, const char *input,
+			  int timeout_ms)
+{
+	if (!queue_req(m, MR_RUN, tag, argc, argv))
+		return 0;
+	struct menu_req *r = &m->queue[m->nq - 1];
+	snprintf(r->input, sizeof(r->input), "%s", input ? input : "");
+	r->timeout_ms = timeout_ms;
+	return tag;
+}
+
+static void ask_sysinfo(struct menu *m)
+{
+	const char *req[] = {"setup", "show"};
+	if (!m->sys_asking && queue_run(m, TAG_SYSINFO, 2, req, NULL, RUN_SHORT_MS))
+		m->sys_asking = 1;
+}
+
 static void busy(struct menu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void busy(struct menu *m, const char *fmt, ...)
@@ -208,11 +268,28 @@ static void busy(struct menu *m, const char *fmt, ...)
 }
 
 /* a control request for the flow; its answer comes as EV_REPLY/EV_ERROR */
+static unsigned new_tag(struct menu *m)
+{
+	if (++m->next_tag <= TAG_SYSINFO)
+		m->next_tag = TAG_SYSINFO + 1;
+	return m->next_tag;
+}
+
 static void ask(struct menu *m, const char *what, int argc, const char *const *argv)
 {
-	m->tag = ++m->next_tag < 2 ? (m->next_tag = 2) : m->next_tag;
+	m->tag = new_tag(m);
 	m->waiting = 1;
 	queue_req(m, MR_CTL, m->tag, argc, argv);
+	busy(m, "%s", what);
+}
+
+/* a console helper for the flow; its end comes as EV_RAN */
+static void run(struct menu *m, const char *what, int argc, const char *const *argv, const char *input,
+		int timeout_ms)
+{
+	m->tag = new_tag(m);
+	m->waiting = 1;
+	queue_run(m, m->tag, argc, argv, input, timeout_ms);
 	busy(m, "%s", what);
 }
 
@@ -269,11 +346,15 @@ static void build_list(struct menu *m, enum list_id id)
 			ADD(A_PEER_REBOOT);
 			ADD(A_PEER_SHUTDOWN);
 		}
+		ADD(A_NETWORK);
 		ADD(A_VERSION);
+		ADD(A_USB_UPDATE);
+		ADD(A_FACTORY_RESET);
 		ADD(A_BACK);
 		break;
 	case L_SURVIVOR:
-		break; /* flow_split fills it */
+	case L_BUNDLES:
+		break; /* flow_split, flow_usb fill them */
 	}
 #undef ADD
 	m->n_items = n;
@@ -298,11 +379,13 @@ static void back_to_menu(struct menu *m)
 				 m->flow == A_FAILOVER_OFF
 			     ? L_CLUSTER
 			 : m->flow == A_REBOOT || m->flow == A_SHUTDOWN || m->flow == A_PEER_REBOOT ||
-				 m->flow == A_PEER_SHUTDOWN || m->flow == A_VERSION
+				 m->flow == A_PEER_SHUTDOWN || m->flow == A_VERSION || m->flow == A_NETWORK ||
+				 m->flow == A_USB_UPDATE || m->flow == A_FACTORY_RESET
 			     ? L_SYSTEM
 			     : L_MAIN;
 	explicit_bzero(m->secret, sizeof(m->secret));
 	explicit_bzero(m->a, sizeof(m->a));
+	explicit_bzero(m->net, sizeof(m->net));
 	show_list(m, l);
 }
 
@@ -373,7 +456,7 @@ static void start_poll(struct menu *m, uint64_t now, uint64_t limit_ms)
 static void poll_outcome(struct menu *m)
 {
 	const char *req[] = {m->poll_sb ? "split-brain" : "cluster", "result"};
-	m->tag = ++m->next_tag;
+	m->tag = new_tag(m);
 	m->waiting = 1;
 	queue_req(m, MR_CTL, m->tag, 2, req);
 }
@@ -474,7 +557,9 @@ static void flow_simple(struct menu *m, enum ev ev, const struct ctl_reply *rep,
 		ask(m, "asking twind", n, req);
 	} else if (ev == EV_REPLY && m->flow == A_VERSION && reply_ok(rep)) {
 		const char *v = ctl_get(rep, "version"), *p = ctl_get(rep, "protocol");
-		message(m, "Twin %s\nprotocol %s", v ? v : "?", p ? p : "?");
+		char slot[FIELD_MAX + 1];
+		sys(m, "slot", slot, sizeof(slot));
+		message(m, "Twin %s\nslot %s proto %s", v ? v : "?", *slot ? slot : "?", p ? p : "?");
 	} else if (ev == EV_REPLY || ev == EV_ERROR) {
 		message(m, "%s", reply_text(rep, err));
 	}
@@ -641,29 +726,233 @@ static void flow_split(struct menu *m, enum ev ev, const struct ctl_reply *rep, 
 	}
 }
 
-static void flow_first_boot(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err)
+/* --- the setup wizard: first boot (password, network), System > Network --- */
+
+enum wiz { W_PW1, W_PW2, W_HOST, W_LAN, W_GW, W_DNS, W_HB, W_NTP, W_CONFIRM, W_APPLY };
+
+static const struct {
+	enum field_kind kind;
+	const char *label, *key; /* key: in "setup show" and "setup apply" */
+} wiz_fields[] = {
+    [W_HOST] = {FIELD_HOSTNAME, "Host name", "hostname"},
+    [W_LAN] = {FIELD_IPV4_PREFIX, "eth0 address", "lan_address"},
+    [W_GW] = {FIELD_IPV4_OPT, "Gateway", "gateway"},
+    [W_DNS] = {FIELD_IPV4_OPT, "DNS server", "dns"},
+    [W_HB] = {FIELD_IPV4, "eth1 network", "hb_network"},
+    [W_NTP] = {FIELD_SERVER_OPT, "NTP server", "ntp_server"},
+};
+#define NET(w) (m->net[(w)-W_HOST])
+
+static int wiz_password(const struct menu *m)
+{
+	return m->flow == A_FIRST_BOOT &&
+	       (st_is(m, "cluster.password_set", "false") || sys_is(m, "password", "no"));
+}
+
+static int wiz_network(const struct menu *m)
+{
+	return m->flow == A_NETWORK || !sys_is(m, "configured", "yes");
+}
+
+static int wiz_asks(const struct menu *m, enum wiz w)
+{
+	if (w == W_PW1 || w == W_PW2)
+		return wiz_password(m);
+	if (w == W_CONFIRM)
+		return wiz_network(m);
+	if (w == W_APPLY)
+		return 1;
+	/* a pair is made of these: fixed until it is dissolved */
+	if (paired(m) && (w == W_HOST || w == W_LAN || w == W_HB))
+		return 0;
+	return wiz_network(m);
+}
+
+static void wiz_ask(struct menu *m, enum wiz w)
+{
+	char v[FIELD_MAX + 1];
+
+	m->step = (int)w;
+	if (w == W_PW1 || w == W_PW2) {
+		ask_field(m, FIELD_PASSWORD, w == W_PW1 ? "New password" : "Again", "");
+		return;
+	}
+	sys(m, wiz_fields[w].key, v, sizeof(v));
+	if (w == W_HOST && !*v)
+		snprintf(v, sizeof(v), "%s", "twin");
+	if (NET(w)[0]) /* back to a value entered before */
+		snprintf(v, sizeof(v), "%s", NET(w));
+	if (w == W_HB) { /* asked as an address, kept as its first three bytes */
+		char hb[FIELD_MAX + 1];
+		snprintf(hb, sizeof(hb), "%s", *v ? v : "192.168.250");
+		snprintf(v, sizeof(v), "%.50s.0", hb);
+	}
+	ask_field(m, wiz_fields[w].kind, wiz_fields[w].label, v);
+	if (w == W_HOST)
+		m->fld.max_len = 31; /* twind's node_name */
+}
+
+/* the eth1 network (A.B.C, a /24) and eth0's: they must not overlap */
+static int wiz_overlap(const char *lan, const char *hb)
+{
+	unsigned char a[4], h[4];
+	int pfx;
+	char why[96], hb4[FIELD_MAX + 8];
+
+	snprintf(hb4, sizeof(hb4), "%s.0", hb);
+	if (field_check_prefix(lan, a, &pfx, why, sizeof(why)) < 0 ||
+	    field_check_ipv4(hb4, h, why, sizeof(why)) < 0)
+		return 0;
+	uint32_t la = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	uint32_t ha = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8;
+	int p = pfx < 24 ? pfx : 24; /* the shorter prefix decides */
+	uint32_t mask = p ? ~0u << (32 - p) : 0;
+	return (la & mask) == (ha & mask);
+}
+
+static void wiz_next(struct menu *m, enum wiz from)
+{
+	int w = (int)from + 1;
+	while (w < W_APPLY && !wiz_asks(m, (enum wiz)w))
+		w++;
+	if (w == W_CONFIRM) {
+		/* what is fixed while paired is shown as it is */
+		char v[3][FIELD_MAX + 1];
+		const enum wiz shown[3] = {W_HOST, W_LAN, W_HB};
+		for (int i = 0; i < 3; i++)
+			if (NET(shown[i])[0])
+				snprintf(v[i], sizeof(v[i]), "%s", NET(shown[i]));
+			else
+				sys(m, wiz_fields[shown[i]].key, v[i], sizeof(v[i]));
+		m->step = W_CONFIRM;
+		confirm(m, "Apply?", "%s eth0 %s\ngw %s dns %s\neth1 %s.x/24\nntp %s", v[0], v[1],
+			NET(W_GW)[0] ? NET(W_GW) : "-", NET(W_DNS)[0] ? NET(W_DNS) : "-", v[2],
+			NET(W_NTP)[0] ? NET(W_NTP) : "-");
+		return;
+	}
+	if (w < W_CONFIRM) {
+		wiz_ask(m, (enum wiz)w);
+		return;
+	}
+	/* W_APPLY: "key value" lines on the helper's stdin, the password too */
+	char in[MENU_INPUT_MAX];
+	size_t o = 0;
+	if (wiz_password(m))
+		o += (size_t)snprintf(in + o, sizeof(in) - o, "password %s\n", m->secret);
+	for (int k = W_HOST; k <= W_NTP && o < sizeof(in); k++)
+		if (wiz_asks(m, (enum wiz)k))
+			o += (size_t)snprintf(in + o, sizeof(in) - o, "%s %s\n", wiz_fields[k].key, NET(k));
+	const char *req[] = {"setup", "apply"};
+	m->step = W_APPLY;
+	run(m, "applying", 2, req, in, RUN_SHORT_MS);
+	explicit_bzero(in, sizeof(in));
+	explicit_bzero(m->secret, sizeof(m->secret));
+}
+
+static void flow_setup(struct menu *m, enum ev ev, const char *out)
 {
 	if (ev == EV_START) {
-		m->step = 0;
-		ask_field(m, FIELD_PASSWORD, "New password", "");
-	} else if (ev == EV_FIELD && m->step == 0) {
+		explicit_bzero(m->net, sizeof(m->net));
+		wiz_next(m, (enum wiz) - 1);
+	} else if (ev == EV_FIELD && m->step == W_PW1) {
 		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
-		m->step = 1;
-		ask_field(m, FIELD_PASSWORD, "Again", "");
-	} else if (ev == EV_FIELD && m->step == 1) {
-		if (strcmp(m->secret, m->fld.val)) {
+		explicit_bzero(m->fld.val, sizeof(m->fld.val));
+		wiz_ask(m, W_PW2);
+	} else if (ev == EV_FIELD && m->step == W_PW2) {
+		int same = !strcmp(m->secret, m->fld.val);
+		explicit_bzero(m->fld.val, sizeof(m->fld.val));
+		if (!same) {
 			explicit_bzero(m->secret, sizeof(m->secret));
-			m->step = 0;
+			m->step = W_PW1;
 			message(m, "The passwords differ:\nnothing was changed");
 			return;
 		}
-		const char *req[] = {"password", "set", m->secret};
+		wiz_next(m, W_PW2);
+	} else if (ev == EV_FIELD && m->step >= W_HOST && m->step <= W_NTP) {
+		char v[FIELD_MAX + 1];
+		snprintf(v, sizeof(v), "%s", m->fld.val);
+		if (m->step == W_HB) {
+			*strrchr(v, '.') = 0; /* a valid address has three dots */
+			char lan[FIELD_MAX + 1];
+			if (wiz_overlap(NET(W_LAN)[0] ? NET(W_LAN) : sys(m, "lan_address", lan, sizeof(lan)),
+					v)) {
+				snprintf(m->fld.err, sizeof(m->fld.err), "%s.x overlaps eth0's network", v);
+				return;
+			}
+		}
+		snprintf(NET(m->step), FIELD_MAX + 1, "%s", v);
+		wiz_next(m, (enum wiz)m->step);
+	} else if (ev == EV_YES && m->step == W_CONFIRM) {
+		wiz_next(m, W_CONFIRM);
+	} else if (ev == EV_RAN) {
+		ask_sysinfo(m); /* what is set now */
+		message(m, "%s%s", m->ran_rc ? "Not applied:\n" : "", out && *out ? out : "done");
+	}
+}
+
+/* --- System: an update from a USB stick, a factory reset --- */
+
+static void flow_usb(struct menu *m, enum ev ev, const char *out)
+{
+	if (ev == EV_START) {
+		const char *req[] = {"usb-update", "list"};
+		run(m, "looking for\nupdate bundles", 2, req, NULL, RUN_SHORT_MS);
+	} else if (ev == EV_RAN && m->step == 0) {
+		if (m->ran_rc) {
+			message(m, "%s", out && *out ? out : "cannot read the USB stick");
+			return;
+		}
+		m->n_items = 0;
+		for (const char *p = out ? out : ""; *p && m->n_items < BUNDLES_MAX;) {
+			size_t n = strcspn(p, "\n");
+			if (n && n < sizeof(m->bundle[0])) {
+				snprintf(m->bundle[m->n_items], sizeof(m->bundle[0]), "%.*s", (int)n, p);
+				const char *base = strrchr(m->bundle[m->n_items], '/');
+				struct item *it = &m->items[m->n_items++];
+				it->act = A_USB_UPDATE;
+				snprintf(it->label, sizeof(it->label), "%s",
+					 base ? base + 1 : m->bundle[m->n_items - 1]);
+			}
+			p += n + (p[n] == '\n');
+		}
+		if (!m->n_items) {
+			message(m, "No update bundle\n(*.twup) on a\nUSB stick");
+			return;
+		}
+		m->scr = S_LIST;
+		m->list = L_BUNDLES;
+		m->cursor = 0;
+		m->step = 1;
+		snprintf(m->title, sizeof(m->title), "%s", "Install which?");
+	} else if (ev == EV_YES && m->step == 1) {
+		snprintf(m->a[0], sizeof(m->a[0]), "%s", m->bundle[m->confirm_cursor]);
 		m->step = 2;
-		ask(m, "setting the password", 3, req);
-		explicit_bzero(m->secret, sizeof(m->secret));
-		explicit_bzero(m->fld.val, sizeof(m->fld.val));
-	} else if (ev == EV_REPLY || ev == EV_ERROR) {
-		message(m, "%s", reply_text(rep, err));
+		confirm(m, "Install?", "Install %s\ninto the other slot?\nReboot to start it.",
+			m->items[m->confirm_cursor].label);
+	} else if (ev == EV_YES && m->step == 2) {
+		const char *req[] = {"usb-update", "install", m->a[0]};
+		m->step = 3;
+		run(m, "installing\n(a few minutes)", 3, req, NULL, RUN_UPDATE_MS);
+	} else if (ev == EV_RAN && m->step == 3) {
+		message(m, "%s%s", m->ran_rc ? "Not installed:\n" : "", out && *out ? out : "done");
+	}
+}
+
+static void flow_reset(struct menu *m, enum ev ev, const char *out)
+{
+	if (ev == EV_START) {
+		if (paired(m) || !m->have_st)
+			message(m, "%s",
+				m->have_st ? "Paired: dissolve\nthe cluster first"
+					   : "twind does not answer:\nis this node paired?");
+		else
+			confirm(m, "Factory reset?", "Erase settings and\ndata on %s?\nIt restarts as new.",
+				st(m, "node.name"));
+	} else if (ev == EV_YES) {
+		const char *req[] = {"factory-reset"};
+		run(m, "erasing,\nthen restarting", 1, req, NULL, RUN_SHORT_MS);
+	} else if (ev == EV_RAN) {
+		message(m, "%s%s", m->ran_rc ? "Not reset:\n" : "", out && *out ? out : "restarting");
 	}
 }
 
@@ -705,7 +994,14 @@ static void flow_step(struct menu *m, enum ev ev, const struct ctl_reply *rep, c
 		flow_simple(m, ev, rep, err);
 		break;
 	case A_FIRST_BOOT:
-		flow_first_boot(m, ev, rep, err);
+	case A_NETWORK:
+		flow_setup(m, ev, err);
+		break;
+	case A_USB_UPDATE:
+		flow_usb(m, ev, err);
+		break;
+	case A_FACTORY_RESET:
+		flow_reset(m, ev, err);
 		break;
 	default:
 		break;
@@ -718,7 +1014,7 @@ static int needs_unlock(const struct menu *m, enum act a, uint64_t now)
 {
 	if (a == A_BACK || a == A_CLUSTER || a == A_SYSTEM || a == A_LOCK || a == A_VERSION || a == A_EXIT)
 		return 0;
-	if (a == A_FIRST_BOOT)
+	if (a == A_FIRST_BOOT && (st_is(m, "cluster.password_set", "false") || sys_is(m, "password", "no")))
 		return 0; /* nothing to check against yet */
 	return m->o.lock == LOCK_SECRET && now >= m->unlocked_until;
 }
@@ -807,9 +1103,10 @@ struct menu *menu_new(const struct menu_opts *o)
 		m->o.unlock_s = 300;
 	if (m->o.ui == MENU_LCD && m->o.cycle_ms == 0)
 		m->o.cycle_ms = CYCLE_DEFAULT_MS;
-	m->next_tag = 1;
+	m->next_tag = TAG_SYSINFO;
 	m->scr = S_STATUS;
 	snprintf(m->st_err, sizeof(m->st_err), "%s", "connecting to twind");
+	ask_sysinfo(m);
 	return m;
 }
 
@@ -946,7 +1243,7 @@ static void field_done(struct menu *m, enum field_result r, uint64_t now)
 		snprintf(m->secret, sizeof(m->secret), "%s", m->fld.val);
 		explicit_bzero(m->fld.val, sizeof(m->fld.val));
 		const char *arg[] = {m->secret};
-		m->tag = ++m->next_tag;
+		m->tag = new_tag(m);
 		m->waiting = 1;
 		queue_req(m, MR_VERIFY, m->tag, 1, arg);
 		explicit_bzero(m->secret, sizeof(m->secret));
@@ -972,12 +1269,12 @@ void menu_key(struct menu *m, enum menu_key k, uint64_t now_ms)
 		else if (k == MK_DOWN)
 			m->cursor = (m->cursor + 1) % (m->n_items ? m->n_items : 1);
 		else if (k == MK_ESC || k == MK_LEFT) {
-			if (m->list == L_SURVIVOR)
+			if (m->list == L_SURVIVOR || m->list == L_BUNDLES)
 				back_to_menu(m);
 			else
 				start_action(m, A_BACK, now_ms);
 		} else if ((k == MK_ENTER || k == MK_RIGHT) && m->n_items) {
-			if (m->list == L_SURVIVOR) {
+			if (m->list == L_SURVIVOR || m->list == L_BUNDLES) {
 				m->confirm_cursor = m->cursor;
 				flow_step(m, EV_YES, NULL, NULL, now_ms);
 			} else {
@@ -1025,10 +1322,9 @@ void menu_line(struct menu *m, const char *line, uint64_t now_ms)
 		menu_key(m, MK_ENTER, now_ms);
 		return;
 	}
-	char *end;
-	long n = strtol(line, &end, 10);
+	long long n;
 	int items = m->scr == S_CONFIRM ? 2 : m->scr == S_LIST ? m->n_items : 0;
-	if (*line && *end == 0 && n >= 1 && n <= items) {
+	if (items && parse_ll(line, 1, items, &n) == 0) {
 		if (m->scr == S_CONFIRM) {
 			m->confirm_cursor = (int)n - 1;
 		} else {
@@ -1142,6 +1438,22 @@ void menu_verified(struct menu *m, unsigned tag, int ok, const char *why, uint64
 	message(m, "Wrong %s", m->o.ui == MENU_LCD ? "PIN" : "password");
 }
 
+void menu_ran(struct menu *m, unsigned tag, int rc, const char *out, uint64_t now_ms)
+{
+	if (tag == TAG_SYSINFO) {
+		m->sys_asking = 0;
+		snprintf(m->sys, sizeof(m->sys), "%s", rc == 0 && out ? out : "");
+		if (m->scr == S_LIST && m->flow == A_NONE)
+			build_list(m, m->list);
+		return;
+	}
+	if (!m->waiting || tag != m->tag)
+		return;
+	m->waiting = 0;
+	m->ran_rc = rc;
+	flow_step(m, EV_RAN, NULL, out ? out : "", now_ms);
+}
+
 void menu_shell_done(struct menu *m, uint64_t now_ms)
 {
 	(void)now_ms;
@@ -1182,10 +1494,10 @@ static void view_screen(const struct menu *m, struct menu_view *v)
 	case S_LIST:
 		v->kind = VIEW_LIST;
 		snprintf(v->title, sizeof(v->title), "%s",
-			 m->list == L_SURVIVOR	? m->title
-			 : m->list == L_CLUSTER ? "Cluster"
-			 : m->list == L_SYSTEM	? "System"
-						: "Menu");
+			 m->list == L_SURVIVOR || m->list == L_BUNDLES ? m->title
+			 : m->list == L_CLUSTER			       ? "Cluster"
+			 : m->list == L_SYSTEM			       ? "System"
+								       : "Menu");
 		for (int i = 0; i < m->n_items; i++)
 			snprintf(v->item[v->n_items++], MENU_TEXT_MAX, "%s", m->items[i].label);
 		v->cursor = m->cursor;

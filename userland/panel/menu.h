@@ -42,13 +42,19 @@ enum menu_req_kind {
 	MR_VERIFY, /* argv[0]: the secret to check (menu_verified answers) */
 	MR_SHELL,  /* start the maintenance shell (serial), menu back after it */
 	MR_EXIT,   /* leave the console (serial: back to whoever started it) */
+	MR_RUN,	   /* argv[0]: one of the image's console helpers (CONSOLE.md),
+		    * with argv[1..] and input on its stdin; menu_ran answers */
 };
+
+#define MENU_INPUT_MAX 1024
 
 struct menu_req {
 	enum menu_req_kind kind;
-	unsigned tag; /* echoed by menu_reply */
+	unsigned tag; /* echoed by menu_reply, menu_verified, menu_ran */
 	int argc;
 	char argv[MENU_ARGS_MAX][FIELD_MAX * 2 + 1];
+	char input[MENU_INPUT_MAX]; /* MR_RUN: its stdin (may hold a secret) */
+	int timeout_ms;		    /* MR_RUN: killed after this */
 };
 
 /* What to draw, for either renderer. */
@@ -102,6 +108,10 @@ void menu_reply(struct menu *m, unsigned tag, const struct ctl_reply *rep, const
 
 /* The answer to MR_VERIFY: 1 right, 0 wrong, -1 cannot check (why). */
 void menu_verified(struct menu *m, unsigned tag, int ok, const char *why, uint64_t now_ms);
+
+/* The answer to MR_RUN: rc its exit code, or -1 when it could not run or
+ * was killed (out says why); out what it printed (stdout and stderr). */
+void menu_ran(struct menu *m, unsigned tag, int rc, const char *out, uint64_t now_ms);
 
 /* The MR_SHELL ended: back to the menu. */
 void menu_shell_done(struct menu *m, uint64_t now_ms);

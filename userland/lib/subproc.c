@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -39,23 +40,66 @@ static int ep_add(int ep, int fd, uint64_t cookie)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int subproc_start(struct subproc *s, int ep, uint64_t cookie, char *const argv[], char *const envp[])
+/* The input goes in one write: at most PIPE_BUF bytes fit an empty pipe
+ * (one page at least), so it never waits. */
+_Static_assert(SUBPROC_INPUT_MAX <= PIPE_BUF, "the input must fit an empty pipe");
+
+static int write_input(int fd, const char *input, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, input, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE ? 0 : -1; /* EPIPE: it ended without reading */
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* io: stdout into the pipe too, stdin from input (NULL/0: /dev/null), what
+ * comes out kept in out */
+static int start(struct subproc *s, int ep, uint64_t cookie, char *const argv[], char *const envp[], int io,
+		 const char *input, size_t input_len, char *out, size_t out_cap)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	struct sched_param sp = {.sched_priority = 0};
 	sigset_t none, all;
-	int p[2], rc;
+	int p[2], in[2] = {-1, -1}, rc;
 
 	subproc_init(s);
 	s->ep = ep;
+	if (input_len > SUBPROC_INPUT_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
+	if (input && input_len && pipe2(in, O_CLOEXEC) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	if (out && out_cap) {
+		s->out = out;
+		s->out_cap = out_cap;
+		out[0] = '\0';
+	}
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (in[0] >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (io)
+		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	/* own process group (killed as a whole), and none of the daemon's
@@ -76,18 +120,31 @@ int subproc_start(struct subproc *s, int ep, uint64_t cookie, char *const argv[]
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
+	if (in[0] >= 0)
+		close(in[0]);
 	if (rc != 0) {
 		close(p[0]);
-		s->pid = 0;
+		if (in[1] >= 0)
+			close(in[1]);
+		subproc_init(s);
 		errno = rc;
 		return -1;
 	}
 
-	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
-	if (s->pidfd < 0 || ep_add(ep, s->pidfd, cookie) < 0) {
+	if (in[1] >= 0) {
+		rc = write_input(in[1], input, input_len);
+		close(in[1]);
+	}
+	if (rc == 0) {
+		s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+		if (s->pidfd < 0 || ep_add(ep, s->pidfd, cookie) < 0)
+			rc = -1;
+	}
+	if (rc < 0) {
 		int e = errno;
 
-		/* cannot watch it without blocking: stop it now */
+		/* the input did not go in, or it cannot be watched without
+		 * blocking: stop it now */
 		kill(-s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 		close(p[0]);
@@ -105,13 +162,24 @@ int subproc_start(struct subproc *s, int ep, uint64_t cookie, char *const argv[]
 	return 0;
 }
 
+int subproc_start(struct subproc *s, int ep, uint64_t cookie, char *const argv[], char *const envp[])
+{
+	return start(s, ep, cookie, argv, envp, 0, NULL, 0, NULL, 0);
+}
+
+int subproc_start_io(struct subproc *s, int ep, uint64_t cookie, char *const argv[], char *const envp[],
+		     const char *input, size_t input_len, char *out, size_t out_cap)
+{
+	return start(s, ep, cookie, argv, envp, 1, input, input_len, out, out_cap);
+}
+
 int subproc_running(const struct subproc *s)
 {
 	return s->pid > 0;
 }
 
-/* Keeps the first line, discards the rest so the command never blocks on a
- * full pipe. */
+/* Keeps the first line (and, for subproc_start_io, what fits in out),
+ * discards the rest so the command never blocks on a full pipe. */
 static void stderr_read(struct subproc *s)
 {
 	char buf[512];
@@ -134,6 +202,15 @@ static void stderr_read(struct subproc *s)
 				s->errline[s->errlen++] = buf[i];
 		}
 		s->errline[s->errlen] = '\0';
+		if (s->out) {
+			size_t k = s->out_cap - 1 - s->out_len;
+
+			if (k > (size_t)n)
+				k = (size_t)n;
+			memcpy(s->out + s->out_len, buf, k);
+			s->out_len += k;
+			s->out[s->out_len] = '\0';
+		}
 	}
 }
 
