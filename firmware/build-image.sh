@@ -74,7 +74,7 @@ log "packages (cache $DL)"
 kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head -n1)
 [ -n "$kimg" ] || die "linux-image-amd64 names no versioned kernel"
 pool_add linux-image-amd64 "$kimg"
-pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs
+pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs openntpd
 pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl" "$BIN/twin-console")
 # the front panel's LCDd, when the board has one
 if [ -n "${BOARD_LCD_DRIVER:-}" ]; then pool_add_with_libs lcdproc; fi
@@ -105,6 +105,8 @@ cp "$POOL"/lib/drbd/drbdadm-84 "$POOL"/lib/drbd/drbdsetup-84 "$ROOT/lib/drbd/"
 cp "$POOL/usr/sbin/dropbear" "$ROOT/usr/sbin/"
 cp "$POOL/usr/bin/dropbearkey" "$ROOT/usr/bin/"
 for f in mke2fs e2fsck; do rm -f "$ROOT/sbin/$f" && cp "$POOL/sbin/$f" "$ROOT/sbin/$f"; done
+# OpenNTPD: the clock from the setup's NTP server (a client: it serves no one)
+cp "$POOL/usr/sbin/ntpd" "$POOL/usr/sbin/ntpctl" "$ROOT/usr/sbin/"
 # ours
 install -m 755 "$BIN/twind" "$ROOT/usr/sbin/twind"
 install -m 755 "$BIN/twinctl" "$ROOT/usr/sbin/twinctl"
@@ -154,8 +156,9 @@ echo "$BOOT_TRIES" >"$ROOT/etc/twin-boot-tries"
 printf '%s\n' $BOARD_MODULES >"$ROOT/etc/modules"
 printf 'TWIN_VERSION=%s\nTWIN_BOARD=%s\nKERNEL=%s\nBUILD_EPOCH=%s\n' \
 	"$IMAGE_VERSION" "$BOARD" "$KVER" "$SOURCE_DATE_EPOCH" >"$ROOT/etc/twin-release"
+# (USB sticks for the console's USB update: xHCI/EHCI, usb-storage, sd)
 install_modules "$KVER" "$ROOT" squashfs ext4 vfat nls_cp437 nls_ascii nls_utf8 drbd crc32c_generic \
-	libcrc32c $BOARD_MODULES
+	libcrc32c xhci_pci ehci_pci usb_storage sd_mod $BOARD_MODULES
 resolve_libs "$ROOT"
 [ -x "$BOARD_DIR/post-build.sh" ] && "$BOARD_DIR/post-build.sh" "$ROOT"
 

@@ -8,12 +8,14 @@
 # on standalone nodes the create wizard with the buttons ending in a wrong
 # peer password (the error shown, nothing paired).
 # Serial on b: the status, unknown input refused, Ctrl-C back to the menu,
-# the admin password asked before an action, a takeover. Root only.
+# the admin password asked before an action, a takeover; last the first-boot
+# setup with the image's helper (password, name, network applied in b's
+# namespace). Root only.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 CONSOLE=$BUILD/twin-console
-for tool in tmux LCDd; do
+for tool in tmux LCDd busybox; do
 	command -v $tool >/dev/null || {
 		not_ok "$tool is not installed (make deps installs it)"
 		summary console
@@ -280,6 +282,68 @@ check "a wrong password: the panel says so" wait_for 15 lcd_has "Not paired"
 check "...with the peer's reason" wait_for 10 bash -c "tmux -L $TMUX_SOCK capture-pane -p -t lcd | grep -qi 'wrong\|refused\|password'"
 lcd | sed 's/^/# LCD: /'
 check "...and nothing was paired" [ "$(status_get b "$NS_B" cluster.mode)" = standalone ]
+
+# --- the first-boot setup on b's serial console: the image's real helper
+# (rootfs/usr/lib/twin/setup) in b's namespace (its own UTS namespace for the
+# host name), its files in $WORK: password, name, eth0, gateway, DNS, eth1
+rm -f "$WORK/b/state/admin.passwd"
+printf 'root:*:0:0:99999:7:::\n' >"$WORK/shadow"
+mkdir -p "$WORK/bin"
+ln -sf "$(command -v busybox)" "$WORK/bin/mkpasswd"
+ln -sf "$CONSOLE" "$WORK/bin/twin-console"
+tm new-session -d -s setup -x 80 -y 24 "ip netns exec $NS_B unshare -u env TWIN_LIB=$TOP/rootfs/usr/lib/twin \
+	TWIN_ETC=$WORK/b TWIN_SHADOW=$WORK/shadow TWIN_RUN=$WORK/setup-run TWIN_SETUP_SERVICES=no TWIN_PATH=$WORK/bin \
+	$CONSOLE -c $WORK/b/twin.conf --shell --helpers $TOP/rootfs/usr/lib/twin"
+sup() { tm capture-pane -p -t setup 2>/dev/null; }
+sup_has() { sup | grep -q -- "$1"; }
+sline() { tm send-keys -t setup -l "$1"; tm send-keys -t setup Enter; sleep 0.3; }
+check "first boot: the menu offers the setup" wait_for 10 sup_has "1) First-boot setup (password, network)"
+sline 1
+check "...the password first" wait_for 3 sup_has "New password"
+sline "new-admin-pw-1"
+sline "new-admin-pw-1"
+check "...then the host name" wait_for 3 sup_has "Host name"
+sline "twin-b2"
+sline "10.99.0.322/24"
+check "...a bad eth0 address refused" wait_for 3 sup_has "322 is not an address byte"
+sline "10.99.0.22/24"
+sline "10.99.0.10"
+sline "10.99.0.53"
+check "...the heartbeat network (default shown)" wait_for 3 sup_has "192.168.250.000"
+sline "192.168.251.0"
+sline ""
+check "...all of it for a Yes, No first" wait_for 3 bash -c "tmux -L $TMUX_SOCK capture-pane -p -t setup | grep -q 'twin-b2 eth0 10.99.0.22/24' && tmux -L $TMUX_SOCK capture-pane -p -t setup | grep -q '> 1) No'"
+sline 2
+check "applied: the live host name and address said" wait_for 15 sup_has "twin-b2 10.99.0.22/24"
+sup | sed -n '3,9p' | sed 's/^/# setup: /'
+check "system.conf written" bash -c "grep -qx 'hostname twin-b2' $WORK/b/system.conf && grep -qx 'lan_address 10.99.0.22/24' $WORK/b/system.conf && grep -qx 'gateway 10.99.0.10' $WORK/b/system.conf && grep -qx 'dns 10.99.0.53' $WORK/b/system.conf && grep -qx 'hb_network 192.168.251' $WORK/b/system.conf"
+check "eth0 has the new address, the old one kept" bash -c "ip -n $NS_B -4 addr show eth0 | grep -q 'inet 10.99.0.22/24' && ip -n $NS_B -4 addr show eth0 | grep -q 'inet $IP_B/24'"
+check "the default route via the gateway" bash -c "ip -n $NS_B route | grep -q 'default via 10.99.0.10 dev eth0'"
+check "resolv.conf names the DNS server" grep -qx "nameserver 10.99.0.53" "$WORK/setup-run/resolv.conf"
+check "root's password hashed (SHA-512 crypt)" grep -q '^root:\$6\$' "$WORK/shadow"
+pw_set() { [ "$(status_get b "$NS_B" cluster.password_set)" = true ]; }
+check "twind sees the admin password set" wait_for 5 pw_set
+check "twin.conf's node name follows the host name" grep -qx "node_name twin-b2" "$WORK/b/twin.conf"
+sline ""
+check "...the setup no longer offered" wait_for 5 bash -c "! (tmux -L $TMUX_SOCK capture-pane -p -t setup | grep -q 'First-boot setup')"
+n=$(sup | sed -n 's/^. \([0-9]\)) System.*/\1/p' | head -n1)
+sline "${n:-9}"
+n=$(sup | sed -n 's/^. \([0-9]\)) Network settings.*/\1/p' | head -n1)
+sline "${n:-9}"
+check "System > Network asks the admin password" wait_for 3 sup_has "Admin password"
+sline "new-admin-pw-1"
+check "...the new one opens it, the values filled in" wait_for 5 bash -c "tmux -L $TMUX_SOCK capture-pane -p -t setup | grep -A1 '^Host name' | grep -q twin-b2"
+tm send-keys -t setup C-c
+tm kill-session -t setup
+
+# --- a dropped line (the terminal hangs up): the console ends, it leaves no
+# shell behind (init starts the menu again on the line)
+tm new-session -d -s hup -x 80 -y 24 "ip netns exec $NS_B $CONSOLE -s $WORK/b/twind.sock -c $WORK/b/twin.conf --shell"
+hup_running() { pgrep -f -- "-s $WORK/b/twind.sock -c $WORK/b/twin.conf --shell" >/dev/null; }
+check "hang-up: the console runs" wait_for 5 hup_running
+tm kill-session -t hup # SIGHUP to the pane's processes
+hup_gone() { ! hup_running; }
+check "...and ends on the hang-up" wait_for 3 hup_gone
 
 [ "$FAIL" -gt 0 ] && { dump_logs; tail -n 20 "$WORK/panel.log" | sed 's/^/# panel: /'; scr | sed 's/^/# serial: /'; }
 summary console

@@ -56,11 +56,16 @@ upd_prepare() {
 	return 0
 }
 
-# upd_qemu_args: the -drive options (read-only, after the system disk)
+# upd_qemu_args: the -drive options (read-only, after the system disk), and
+# the good bundle once more as a USB stick written with it (the console's
+# USB update finds it as /dev/sda)
 upd_qemu_args() {
 	local d
 	for d in $UPD_DRIVES; do
 		[ -e "$SYS_DIR/upd-$d.img" ] &&
 			printf -- '-drive file=%s,if=virtio,format=raw,readonly=on ' "$SYS_DIR/upd-$d.img"
 	done
+	[ -e "$SYS_DIR/upd-good.img" ] &&
+		printf -- '-device qemu-xhci,id=xhci -drive if=none,id=stick,file=%s,format=raw,readonly=on -device usb-storage,bus=xhci.0,drive=stick ' \
+			"$SYS_DIR/upd-good.img"
 }

@@ -72,9 +72,15 @@ class Console:
 # the serial menu (twin-console, userland/panel/term_layout.c): numbered
 # items, the input line "> " at the bottom
 ITEM = r"(\d+)\) %s"
-# a line that is no choice: the menu draws itself again with a note (an empty
-# line would pick the marked item); a shell just prints its prompt again
-NUDGE = "#\r"
+# a line that is no choice: the menu draws itself again with a note saying so
+# (an empty line would pick the marked item; the menu draws only a changed
+# screen, so each nudge is new); a shell takes it as a comment
+_nudges = [0]
+
+
+def nudge():
+    _nudges[0] += 1
+    return "#%d-%d\r" % (os.getpid(), _nudges[0])
 FIELD = r"\n%s\n(?:[^\n]*\n){1,4}> $"  # the label, its value (an error), the hint, the input
 
 
@@ -85,33 +91,36 @@ def left(end):
 def login(c, password, timeout):
     """The serial line shows the menu: its maintenance shell, with the
     admin password if the menu asks for it."""
-    c.send(NUDGE)
+    c.send(nudge())
     end = time.time() + timeout
     while time.time() < end:
         i, m = c.expect([PROMPT, ITEM % "Maintenance shell", ITEM % "First-boot setup",
                          r"any key: back"], left(end))
         if i == 0:
-            # no echo, no line wrapping: run() then reads only the output
-            c.send("stty -echo cols 1000\n")
+            # no line wrapping; the echo stays on: with "stty -echo" busybox
+            # ash reads its commands with a plain fgets that a SIGCHLD (a
+            # background job ending) interrupts, which it takes as the end
+            # of input: the shell exits. run() drops the echoed command.
+            c.send("stty cols 1000\n")
             c.expect([PROMPT], 10)
             return 0
         if i == 2:
             print("console.py: this node is not set up (first-boot setup)", file=sys.stderr)
             return 3
         if i == 3:  # a message: any key, then the menu
-            c.send(NUDGE)
+            c.send(nudge())
             continue
         c.send(m.group(1) + "\r")
         j, _ = c.expect([r"Admin password", PROMPT], left(end))
         if j == 1:  # unlocked still: straight into the shell
-            c.send("stty -echo cols 1000\n")
+            c.send("stty cols 1000\n")
             c.expect([PROMPT], 10)
             return 0
         c.send(password + "\r")
         k, _ = c.expect([PROMPT, r"Wrong password", r"Cannot check"], left(end))
         if k != 0:
             return 1
-        c.send("stty -echo cols 1000\n")
+        c.send("stty cols 1000\n")
         c.expect([PROMPT], 10)
         return 0
     return 1
@@ -121,7 +130,7 @@ def setup(c, values, timeout):
     """The first-boot setup as an admin types it at the serial menu."""
     password, host, lan, gw, dns, hb, ntp = values
     end = time.time() + timeout
-    c.send(NUDGE)
+    c.send(nudge())
     _, m = c.expect([ITEM % "First-boot setup"], left(end))
     c.send(m.group(1) + "\r")
     for label, value in (("New password", password), ("Again", password), ("Host name", host),
@@ -138,13 +147,13 @@ def setup(c, values, timeout):
 
 
 def run(c, cmd, timeout):
-    c.send(NUDGE)
+    c.send(nudge())
     # a loaded VM (TCG, a DRBD resync) can take a while to show its prompt
     i, _ = c.expect([PROMPT, ITEM % "Maintenance shell"], min(30, timeout))
     if i == 1:
-        # the shell ended, the menu is back (a VM restarted, or the shell's
-        # session hung up): into the shell again with the password the
-        # harness gave (TWIN_CONSOLE_PASSWORD)
+        # the shell ended, the menu is back (someone typed exit, or a VM
+        # restarted): into the shell again with the password the harness
+        # gave (TWIN_CONSOLE_PASSWORD)
         pw = os.environ.get("TWIN_CONSOLE_PASSWORD", "")
         print("console.py: the shell had ended: into the menu's shell again", file=sys.stderr)
         if not pw or login(c, pw, min(60, timeout)) != 0:
@@ -155,7 +164,7 @@ def run(c, cmd, timeout):
     _, m = c.expect([r"__RC=(\d+)__\n"], timeout)
     # the output is what came before the marker, less the echoed command line
     out = m.string[:m.start()]
-    # ash's line editor echoes the command even with stty -echo: drop it
+    # the terminal echoes the command line: drop it
     echoed = out.find('"__R""C=$?__"')
     if echoed >= 0:
         out = out[echoed:].split("\n", 1)[1] if "\n" in out[echoed:] else ""

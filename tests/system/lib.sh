@@ -29,6 +29,10 @@ sys_setup_net() {
 		ip -n "$SYS_NS" tuntap add dev "tap-$n" mode tap
 		ip -n "$SYS_NS" link set "tap-$n" master br-lan up
 	done
+	# the LAN's time server (the nodes' setup names it): this host's clock
+	ip netns exec "$SYS_NS" python3 "$SYS_TOP/tests/system/ntp_server.py" 192.168.1.100 \
+		>"$SYS_DIR/ntp.log" 2>&1 &
+	echo $! >"$SYS_DIR/ntp.pid"
 }
 
 sys_cleanup() {

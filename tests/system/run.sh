@@ -61,6 +61,15 @@ fi
 vm_login 1 60 && vm_login 2 60 || { nok "1 both VMs: the menu's maintenance shell"; }
 note "boot to a shell from the menu: $(since "$T0") s"
 
+# the setup applied at once: eth0, the route, DNS; OpenNTPD on the LAN's time server
+t1n=$(now)
+if poll 1 "ip -4 addr show eth0 | grep -q 'inet 192.168.1.11/24' && ip route | grep -q 'default via 192.168.1.100' && grep -q 'nameserver 192.168.1.100' /etc/resolv.conf && [ \"\$(hostname)\" = twin-a ]" 30 &&
+	poll 1 "ntpctl -s status | grep -q '1/1 peers valid'" 120; then
+	ok "1 the setup from the serial menu applied without a reboot: name, eth0, route, DNS; the clock from the NTP server ($(vm_run 1 "ntpctl -s status" 20 | head -n1 | tr -d '\r'), $(since "$t1n") s)"
+else
+	nok "1 the setup applied (VM a: $(vm_run 1 "hostname; ip -4 -o addr show eth0; ip route; ntpctl -s status; tail -n 3 /run/log/ntpd.log" 20 | tr '\r\n' '  '))"
+fi
+
 # ---- 1: cluster create pairs them, DRBD syncs ----
 t1=0
 if poll 1 "twinctl status --raw | grep -q '^cluster.fingerprint='" 120 &&
@@ -264,10 +273,21 @@ else
 	else
 		note "corrupted bundle: $out; before '$before', after '$after'"
 	fi
+	# the good one from the USB stick, through the serial menu: System, USB
+	# update, the bundle, Yes (the admin password if the menu asks again)
 	tu=$(now)
-	out=$(vm_run $u "twinctl update /dev/vdb; echo EXIT \$?" 300)
-	note "update on VM $u took $(since "$tu") s: $(grep -o 'slot [AB] holds version [0-9.]*' <<<"$out")"
-	if grep -q "EXIT 0" <<<"$out"; then
+	out=$($CONSOLE "$SYS_DIR/$(echo $u | tr 12 ab).con" dialog 300 \
+		'exit\r' '2\) System' \
+		'2\r' '7\) Install an update from a USB stick' \
+		'7\r' 'Admin password|1\) sda' \
+		"$PASSWORD\\r" '1\) sda' \
+		'1\r' 'Install sda' \
+		'2\r' '(slot [AB] holds version [0-9.]*|Not installed:[^>]*)' \
+		'\r' 'System' \
+		'\x03' '3\) Maintenance shell' \
+		'3\r' '[#$] ' 2>&1)
+	note "update from the USB stick through the serial menu on VM $u took $(since "$tu") s: $(grep -Eo 'slot [AB] holds version [0-9.]*|Not installed:.*' <<<"$out" | tail -n1)"
+	if grep -q "slot B holds version 0.1.1" <<<"$out" && vm_run $u true 20 >/dev/null; then
 		tr0=$(now)
 		if reboot_to_standby $u B 240 && poll $u "/usr/lib/twin/bootctl status | grep -q '^slot B: ok'" 60; then
 			st=$(slot_state $u)
@@ -283,10 +303,37 @@ else
 	# a slot GRUB cannot load (no kernel): the other slot boots in the same pass
 	fallback_step vde 0.1.3 300 1 "slot A cannot be loaded" "0.1.3 has no kernel" && t5=$((t5 + 1))
 	if [ $t5 = 4 ] && [ "$(state $active)" = Active ] && has_vip $active; then
-		ok "5 update bundles: corrupted one refused, 0.1.1 boots from slot B, 0.1.2 that never reaches Standby falls back to B after 3 tries, 0.1.3 without a kernel is skipped at once"
+		ok "5 update bundles: corrupted one refused, 0.1.1 from a USB stick through the serial menu boots from slot B, 0.1.2 that never reaches Standby falls back to B after 3 tries, 0.1.3 without a kernel is skipped at once"
 	else
 		nok "5 update bundles ($t5 of 4 steps; VM $u: $(slot_state $u); VM $active '$(state $active)')"
 	fi
+fi
+
+# ---- 11: a factory reset from the serial menu (after a dissolve: refused
+# while paired, unit-tested) brings the node back to its first boot ----
+t11=$(now)
+fr=$standby
+out=$(vm_run $active "twinctl cluster dissolve 2>&1" 90)
+if poll $fr "twinctl status | grep -q Standalone" 60; then
+	off=$(stat -c %s "$SYS_DIR/$(echo $fr | tr 12 ab).log")
+	# lock first, so the password is asked whatever the menu's unlock says
+	dlg=$($CONSOLE "$SYS_DIR/$(echo $fr | tr 12 ab).con" dialog 60 \
+		'exit\r' '4\) Lock the console' \
+		'4\r' 'Enter: menu' \
+		'\r' '2\) System' \
+		'2\r' '6\) Factory reset' \
+		'6\r' 'Admin password' \
+		"$PASSWORD\\r" 'Erase settings and' \
+		'2\r' 'erasing' 2>&1)
+	if log_wait $fr "$off" "data: first boot, formatting" 180 &&
+		$CONSOLE "$SYS_DIR/$(echo $fr | tr 12 ab).con" dialog 180 '#\r' '1\) First-boot setup' >/dev/null 2>&1; then
+		ok "11 factory reset from the serial menu (dissolved first): VM $fr erased, rebooted, formatted its data and offers the first-boot setup again, $(since "$t11") s"
+	else
+		note "the dialog: $(tail -c 1200 <<<"$dlg" | tr '\n' ' ')"
+		nok "11 factory reset: VM $fr did not come back as new"
+	fi
+else
+	nok "11 factory reset: the dissolve before it failed: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
 fi
 
 note "total $(since "$T0") s"

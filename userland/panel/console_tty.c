@@ -104,6 +104,9 @@ static void shell(struct console *c, struct tty *t)
 	write_all(t->out, "\033[H\033[2J", 7);
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* the console's own stderr is /dev/null (the screen is the menu's):
+		 * the shell's errors go to the terminal */
+		dup2(t->out, STDERR_FILENO);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		execl("/bin/sh", "-sh", (char *)NULL);

@@ -667,6 +667,17 @@ static void flow_dissolve(struct menu *m, enum ev ev, const struct ctl_reply *re
 	}
 }
 
+/* a flow's list of choices (items filled in): its step 1, the choice
+ * comes back as EV_YES with confirm_cursor */
+static void show_choice(struct menu *m, enum list_id id, const char *title)
+{
+	m->scr = S_LIST;
+	m->list = id;
+	m->cursor = 0;
+	m->step = 1;
+	snprintf(m->title, sizeof(m->title), "%s", title);
+}
+
 /* the split brain: the survivor (the proposal first), confirmation with
  * what is lost, the repair and its resync */
 static void flow_split(struct menu *m, enum ev ev, const struct ctl_reply *rep, const char *err, uint64_t now)
@@ -699,11 +710,7 @@ static void flow_split(struct menu *m, enum ev ev, const struct ctl_reply *rep, 
 			snprintf(m->a[m->n_items], sizeof(m->a[0]), "%s", name);
 			m->n_items++;
 		}
-		m->scr = S_LIST;
-		m->list = L_SURVIVOR;
-		m->cursor = 0;
-		m->step = 1;
-		snprintf(m->title, sizeof(m->title), "%s", "Keep which node?");
+		show_choice(m, L_SURVIVOR, "Keep which node?");
 	} else if (ev == EV_YES && m->step == 1) {
 		snprintf(m->a[2], sizeof(m->a[2]), "%s", m->a[m->confirm_cursor]);
 		snprintf(m->a[3], sizeof(m->a[3]), "%s", m->a[m->confirm_cursor ? 0 : 1]);
@@ -916,14 +923,10 @@ static void flow_usb(struct menu *m, enum ev ev, const char *out)
 			p += n + (p[n] == '\n');
 		}
 		if (!m->n_items) {
-			message(m, "No update bundle\n(*.twup) on a\nUSB stick");
+			message(m, "No update bundle\n(*.twu) on a\nUSB stick");
 			return;
 		}
-		m->scr = S_LIST;
-		m->list = L_BUNDLES;
-		m->cursor = 0;
-		m->step = 1;
-		snprintf(m->title, sizeof(m->title), "%s", "Install which?");
+		show_choice(m, L_BUNDLES, "Install which?");
 	} else if (ev == EV_YES && m->step == 1) {
 		snprintf(m->a[0], sizeof(m->a[0]), "%s", m->bundle[m->confirm_cursor]);
 		m->step = 2;
