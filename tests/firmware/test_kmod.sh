@@ -83,6 +83,34 @@ check "debug info stripped" bash -c "! readelf -S '$KO' | grep -q '\.debug_'"
 check "kmod/ source tree left clean" \
 	bash -c "[ -z \"\$(cd '$TOP/kmod' && find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name modules.order)\" ]"
 
+# checkpatch.pl of the image kernel's own source (linux-source-X.Y, cached
+# in the download dir with the other packages), kernel style, no tree
+checkpatch() {
+	local kx=${kver%%-*} ver deb dir=$BUILD/kmod.work/checkpatch
+	kx=$(echo "$kx" | cut -d. -f1,2)
+	[ -x "$dir/checkpatch.pl" ] && { echo "$dir/checkpatch.pl"; return; }
+	ver=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *linux-image-[^ ]* (= \(.*\))/\1/p' | head -n1)
+	deb=$(find "$DL" -maxdepth 1 -name "linux-source-${kx}_${ver}_all.deb" | head -n1)
+	if [ -z "$deb" ]; then
+		(cd "$DL" && apt-get download -q "linux-source-$kx=$ver" >/dev/null 2>&1) || return 1
+		deb=$(find "$DL" -maxdepth 1 -name "linux-source-${kx}_${ver}_all.deb" | head -n1)
+	fi
+	[ -n "$deb" ] || return 1
+	mkdir -p "$dir" && dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-*.tar.xz' |
+		tar -xJ -C "$dir" --strip-components=2 --wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch' || return 1
+	echo "$dir/checkpatch.pl"
+}
+if cp=$(checkpatch); then
+	out=$(cd "$TOP/kmod" && perl "$cp" --no-tree -q -f ./*.c ./*.h Kbuild Makefile 2>&1)
+	[ -n "$out" ] && sed 's/^/# /' <<<"$out"
+	check "checkpatch.pl (linux-source $kver) clean on kmod/" [ -z "$out" ]
+else
+	check "checkpatch.pl from linux-source for $kver (apt-get download failed)" false
+fi
+check "imports hrtimer_start_range_ns, dev_direct_xmit's __dev_direct_xmit, nf_register_net_hooks" \
+	bash -c "nm -u '$KO' | grep -qw hrtimer_start_range_ns && nm -u '$KO' | grep -qw __dev_direct_xmit && nm -u '$KO' | grep -qw nf_register_net_hooks"
+
 # rerun: cached, same bytes
 sum1=$(sha256sum "$KO" | cut -d' ' -f1)
 t0=$(date +%s%N)

@@ -39,6 +39,7 @@ has_vip() { vm_run "$1" "ip -4 addr show dev eth0 | grep -q ' 192.168.1.10/'" 20
 # (split_brain.sh); bg_writer, acks (fencing.sh)
 . "$TOP/tests/system/split_brain.sh"
 . "$TOP/tests/system/fencing.sh"
+. "$TOP/tests/system/beacon.sh"
 
 note "image $IMAGE ($(du -k "$IMAGE" | cut -f1) KiB allocated), VMs in $SYS_DIR, namespace $SYS_NS"
 tb=$(now)
@@ -49,6 +50,7 @@ else
 	note "no update bundles: $upd_why"
 fi
 sys_setup_net
+VM_EXTRA_ARGS="${VM_EXTRA_ARGS:-}$(bc_qemu_args)"
 T0=$(now)
 vm_start 1
 vm_start 2
@@ -182,6 +184,22 @@ else
 	nok "10 takeover from the serial menu (VM $standby '$(state $standby)', VM $active '$(state $active)')"
 	[ "$(state $standby)" = Active ] && active=$standby standby=$((3 - standby))
 fi
+
+# ---- 12: the kernel beacon (tests/system/beacon.sh) ----
+# both VMs beat through twin_hb; the cadence kernel vs userland (rmmod and
+# insmod under way); malformed requests; its fence: drop, then reboot
+bc_kernel $active $standby
+bc_cadence $active $standby
+bc_attack $active
+bc_fence_drop $standby $active
+active=$standby standby=$((3 - standby))
+vm_run $standby "twinctl takeover" 60 >/dev/null
+if poll $standby "twinctl status | grep -Eq '^\* .*Active'" 60 && poll $standby "grep -q 'ro:Primary' /proc/drbd" 30; then
+	bc_stop_reboot $standby $active
+else
+	nok "12 takeover before the reboot fence (VM $standby '$(state $standby)')"
+fi
+[ "$(state 1)" = Active ] && active=1 standby=2 || active=2 standby=1
 
 # ---- 6: split brain with real DRBD (tests/system/split_brain.sh) ----
 # the Active is cut off, the other takes over; survivor: the node that took

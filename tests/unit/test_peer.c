@@ -157,7 +157,45 @@ static void test_stale_other_path(void)
 	CHECK_EQ(p.path[PATH_UDP].last_rx_ns, 3 * MS);
 }
 
+/* Gaps between beats by receive time, per path, while the path is up. */
+static void test_gaps(void)
+{
+	struct peer p;
+	struct hb_frame f;
+	char out[256];
+	uint64_t t = 1000 * MS;
+
+	peer_init(&p, 100 * MS);
+	for (uint64_t seq = 1; seq <= 5; seq++, t += 10 * MS) {
+		f = beat(seq, NS_ACTIVE);
+		peer_on_beat(&p, PATH_LINK, &f, t, 0);
+	}
+	f = beat(6, NS_ACTIVE);
+	peer_on_beat(&p, PATH_LINK, &f, t + 25 * MS + 500000, 0); /* 35.5 ms after the 5th */
+	peer_gaps_format(&p.path[PATH_LINK], out, sizeof(out));
+	CHECK_STR(out, "10:4,35:1");
+	CHECK_EQ(p.path[PATH_LINK].gap_max_ns, 35 * MS + 500000);
+	/* an outage is no gap: the path was down */
+	peer_check(&p, t + 200 * MS);
+	f = beat(7, NS_ACTIVE);
+	peer_on_beat(&p, PATH_LINK, &f, t + 900 * MS, 0);
+	peer_gaps_format(&p.path[PATH_LINK], out, sizeof(out));
+	CHECK_STR(out, "10:4,35:1");
+	/* longer than the histogram: the last bucket */
+	p.path[PATH_LINK].gaps[PEER_GAP_BUCKETS - 1] = 0;
+	f = beat(8, NS_ACTIVE);
+	peer_on_beat(&p, PATH_LINK, &f, t + 900 * MS + (PEER_GAP_BUCKETS + 5) * MS, 0);
+	peer_gaps_format(&p.path[PATH_LINK], out, sizeof(out));
+	CHECK_CONTAINS(out, ",511:1");
+	/* a short buffer holds whole entries only */
+	peer_gaps_format(&p.path[PATH_LINK], out, 8);
+	CHECK_STR(out, "10:4");
+	peer_gaps_format(&p.path[PATH_UDP], out, sizeof(out));
+	CHECK_STR(out, "");
+}
+
 TEST_MAIN("peer", {
+	test_gaps();
 	test_alive_and_dead();
 	test_one_path_keeps_alive();
 	test_replay_and_loss();

@@ -40,6 +40,8 @@ enum kind {
 	K_CMD,	   /* free text (shell command) without control characters */
 	K_IPV4,	   /* unicast dotted quad */
 	K_XDP,	   /* native|generic */
+	K_BEACON,  /* auto|userland */
+	K_BFENCE,  /* none|drop|reboot */
 	K_VIP,	   /* failover_ip: repeatable */
 	K_TRACK,   /* track_interface: repeatable */
 	K_PORT,	   /* allow_port: repeatable */
@@ -126,6 +128,8 @@ static const struct key_def keys[] = {
     {"console_lcd_pin", K_CMD, FLD(console_lcd_pin), 0, CFG_CMD_MAX - 1, 0, F_EMPTY_OK},
     {"console_unlock", K_DUR, FLD(console_unlock_ms), SEC(10), SEC(3600), 1000, 0},
     {"xdp_mode", K_XDP, FLD(xdp_mode), 0, 0, 0, 0},
+    {"beacon", K_BEACON, FLD(beacon), 0, 0, 0, 0},
+    {"beacon_fence", K_BFENCE, FLD(beacon_fence), 0, 0, 0, 0},
     {"sched_priority", K_INT, FLD(sched_priority), 0, 99, 0, 0},
     {"drbd_resource", K_NAME, FLD(drbd_resource), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
     {"sync_dir", K_PATH, FLD(sync_dir), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
@@ -625,6 +629,28 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 			return fail(p, "%s: '%s' is not an XDP mode (use native or generic)", k->name,
 				    vis(vb, s));
 		return 0;
+	case K_BEACON:
+		if (!strcmp(s, "auto"))
+			*(int *)field = CFG_BEACON_AUTO;
+		else if (!strcmp(s, "userland"))
+			*(int *)field = CFG_BEACON_USERLAND;
+		else
+			return fail(p, "%s: '%s' is not a beacon (use auto or userland)", k->name,
+				    vis(vb, s));
+		return 0;
+	case K_BFENCE:
+		if (!strcmp(s, "none"))
+			*(int *)field = CFG_BFENCE_NONE;
+		else if (!strcmp(s, "drop"))
+			*(int *)field = CFG_BFENCE_DROP;
+		else if (!strcmp(s, "reboot"))
+			*(int *)field = CFG_BFENCE_REBOOT;
+		else if (!strcmp(s, "auto"))
+			*(int *)field = CFG_BFENCE_AUTO;
+		else
+			return fail(p, "%s: '%s' is not a fence (use auto, none, drop or reboot)", k->name,
+				    vis(vb, s));
+		return 0;
 	case K_VIP:
 		return parse_vip(p, k, t);
 	case K_TRACK:
@@ -830,6 +856,8 @@ void config_defaults(struct twin_config *cfg)
 	strcpy(cfg->control_socket, "/run/twin/twind.sock");
 	cfg->control_port = 6941; /* PEERLINK_PORT_DEFAULT */
 	cfg->xdp_mode = 0;
+	cfg->beacon = CFG_BEACON_AUTO;
+	cfg->beacon_fence = CFG_BFENCE_AUTO;
 	cfg->sched_priority = 50;
 	cfg->event_queue_max = 10000;
 }

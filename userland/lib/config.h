@@ -12,13 +12,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_NAME_MAX	32 /* node names, interface names (IFNAMSIZ=16 checked) */
-#define CFG_PATH_MAX	256
-#define CFG_CMD_MAX	512
-#define CFG_MAX_VIPS	8
-#define CFG_MAX_TRACK	8
-#define CFG_MAX_PORTS	8
-#define CFG_MAX_WITNESS 4
+#define CFG_NAME_MAX 32 /* node names, interface names (IFNAMSIZ=16 checked) */
+#define CFG_PATH_MAX 256
+#define CFG_CMD_MAX  512
+#define CFG_MAX_VIPS 8
+
+/* beacon: the kernel beacon (kmod/twin_hb) when loaded, or never */
+#define CFG_BEACON_AUTO	    0
+#define CFG_BEACON_USERLAND 1
+/* beacon_fence: what the kernel beacon does when an Active stops leasing */
+#define CFG_BFENCE_NONE	  0
+#define CFG_BFENCE_DROP	  1
+#define CFG_BFENCE_REBOOT 2
+#define CFG_BFENCE_AUTO	  3 /* reboot with a DRBD resource (only a reboot frees it), else drop */
+#define CFG_MAX_TRACK	  8
+#define CFG_MAX_PORTS	  8
+#define CFG_MAX_WITNESS	  4
 
 /* split_brain_auto */
 enum { CFG_SB_AUTO_OFF = 0, CFG_SB_AUTO_DISCARD_ZERO = 1 };
@@ -117,6 +126,8 @@ struct twin_config {
 	char console_lcd_pin[CFG_CMD_MAX]; /* PBKDF2 hash of the LCD's PIN, "" = none */
 	uint32_t console_unlock_ms;	   /* unlocked after the last key, default 5 min */
 	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
+	int beacon;			   /* CFG_BEACON_*: who sends the beats */
+	int beacon_fence;		   /* CFG_BFENCE_*: the kernel beacon's self-fence */
 	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
 	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
 	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */

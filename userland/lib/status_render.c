@@ -309,6 +309,10 @@ static void xdp(FILE *f, const struct ctl_reply *rep)
 		getf_or_dash(rep, "xdp.mode"), getf_or_dash(rep, "xdp.rx"),
 		getf_or_dash(rep, "xdp.drop_foreign"), getf_or_dash(rep, "xdp.drop_ratelimit"),
 		getf_or_dash(rep, "xdp.drop_malformed"));
+	if (ctl_get(rep, "heartbeat.beacon"))
+		fprintf(f, "  beacon: %s%s%s\n", ctl_get(rep, "heartbeat.beacon"),
+			ctl_get(rep, "heartbeat.beacon_why") ? " - " : "",
+			ctl_get(rep, "heartbeat.beacon_why") ? ctl_get(rep, "heartbeat.beacon_why") : "");
 }
 
 static void fmt_kib(char *out, size_t n, const struct ctl_reply *rep, const char *key)

@@ -8,6 +8,7 @@
 #include <sys/timerfd.h>
 
 #include "arp.h"
+#include "beacon.h"
 #include "daemon.h"
 #include "beat_lease.h"
 #include "fence_loader.h"
@@ -438,7 +439,7 @@ void act_check_lapse(struct twind *d)
 {
 	uint64_t dry;
 
-	if (!d->lease || (dry = lease_dry(d->lease)) == d->lease_dry_seen)
+	if (!d->beacon || (dry = beacon_dry(d->beacon, mono_ns())) == d->lease_dry_seen)
 		return;
 	d->lease_dry_seen = dry;
 	if (!d->holds_vip && d->fsm.state != NS_ACTIVE)

@@ -21,6 +21,8 @@
 #include "hb_xdp_loader.h"
 #include "log.h"
 #include "persist.h"
+#include "replica.h"
+#include "beacon.h"
 #include "beat_lease.h"
 
 #define SEQ_BLOCK (1ull << 20) /* seq numbers reserved on disk at a time */
@@ -28,22 +30,6 @@
  * docs/ARCHITECTURE.md "Host stalls"), short enough that a hung daemon soon
  * loses its role */
 #define BEAT_LEASE_NS (250ull * 1000000ull)
-
-uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void handle_frame(struct twind *d, enum path_id path, const uint8_t *buf, size_t len, uint64_t rx_ns)
 {
@@ -63,7 +49,21 @@ static void handle_frame(struct twind *d, enum path_id path, const uint8_t *buf,
 	int ev = peer_on_beat(&d->peer, path, &f, rx_ns, rx_real);
 	if (ev < 0)
 		return; /* replay, counted */
-	act_peer_beat(d, ev);
+	/* reported to the loop, which hands the beats to the state machine */
+	d->rx_ev |= ev & ~PEER_EV_STALE;
+	if (!(ev & PEER_EV_STALE))
+		d->rx_fresh = 1;
+	d->rx_any = 1;
+}
+
+/* What the beats read since the last call said, as one peer event set:
+ * STALE only when every one of them was. */
+static int take_events(struct twind *d)
+{
+	int ev = d->rx_any ? BEAT_RX_ANY | d->rx_ev | (d->rx_fresh ? 0 : PEER_EV_STALE) : 0;
+
+	d->rx_ev = d->rx_fresh = d->rx_any = 0;
+	return ev;
 }
 
 static void ring_cb(void *ctx, const struct hbx_event *ev)
@@ -74,13 +74,14 @@ static void ring_cb(void *ctx, const struct hbx_event *ev)
 	handle_frame(d, PATH_LINK, ev->data, len, ev->ktime_ns);
 }
 
-void beat_on_ring(struct twind *d)
+int beat_on_ring(struct twind *d)
 {
 	if (d->xdp)
 		hbx_consume(d->xdp);
+	return take_events(d);
 }
 
-void beat_on_udp(struct twind *d)
+static void read_udp(struct twind *d)
 {
 	for (;;) {
 		uint8_t buf[256];
@@ -114,6 +115,12 @@ void beat_on_udp(struct twind *d)
 		}
 		handle_frame(d, PATH_UDP, buf, (size_t)n, rx_ns);
 	}
+}
+
+int beat_on_udp(struct twind *d)
+{
+	read_udp(d);
+	return take_events(d);
 }
 
 static void fill_frame(struct twind *d, struct hb_frame *f, uint64_t tick, uint64_t tick_mono, uint64_t now,
@@ -159,7 +166,7 @@ static void sign_tick(struct twind *d, uint64_t tick, uint64_t now, uint64_t rno
 		log_err("cannot sign heartbeat %llu", (unsigned long long)f.seq);
 		return; /* an unsigned beat would only be dropped as forged */
 	}
-	lease_put(d->lease, tick, &lf);
+	beacon_put(d->beacon, tick, &lf);
 	peer_note_tx(&d->peer, f.seq, at);
 }
 
@@ -172,17 +179,46 @@ static void reserve_seq(struct twind *d, uint64_t upto)
 		log_err("%s (seq numbers may repeat after a restart)", err);
 }
 
+/* Sign every tick of the lease again, for a new carrier or a new state. */
+static int sign_all(struct twind *d, int send_first)
+{
+	uint64_t now = mono_ns(), rnow = real_ns(), cur = lease_tick(d->lease, now);
+
+	for (uint64_t t = cur + 1; t <= cur + lease_ticks(d->lease); t++)
+		sign_tick(d, t, now, rnow);
+	return beacon_commit(d->beacon, send_first);
+}
+
+static int serving(const struct twind *d)
+{
+	return d->fsm.state == NS_ACTIVE || d->holds_vip;
+}
+
+static int peer_serves(const struct twind *d)
+{
+	return d->peer.alive && (d->peer.last.state == NS_ACTIVE || (d->peer.last.flags & HB_F_HOLDS_VIP));
+}
+
 void beat_refill(struct twind *d)
 {
 	uint64_t now = mono_ns(), rnow = real_ns(), cur = lease_tick(d->lease, now);
 	uint64_t end = cur + lease_ticks(d->lease);
 
+	beacon_arm(d->beacon, serving(d), peer_serves(d));
+	if (beacon_tick(d->beacon, now)) {
+		/* the kernel beacon came (or the peer's MAC changed) */
+		if (sign_all(d, 0))
+			sign_all(d, 0);
+		return;
+	}
 	/* the next beat carries the freshest echo; the rest of the lease is
 	 * only topped up */
 	sign_tick(d, cur + 1, now, rnow);
 	for (uint64_t t = cur + 2; t <= end; t++)
-		if (!lease_has(d->lease, t))
+		if (!beacon_has(d->beacon, t))
 			sign_tick(d, t, now, rnow);
+	if (beacon_commit(d->beacon, 0))
+		sign_all(d, 0); /* the kernel refused: the senders need the lease */
 	/* after the beats, never before them: the fsync must not delay one */
 	if (d->seq_base + end + 1024 >= d->seq_reserved)
 		reserve_seq(d, d->seq_base + end);
@@ -190,12 +226,16 @@ void beat_refill(struct twind *d)
 
 void beat_now(struct twind *d)
 {
-	uint64_t now = mono_ns(), rnow = real_ns(), cur = lease_tick(d->lease, now);
-
+	beacon_arm(d->beacon, serving(d), peer_serves(d));
 	/* every frame signed ahead carries the old state: sign them again */
-	for (uint64_t t = cur + 1; t <= cur + lease_ticks(d->lease); t++)
-		sign_tick(d, t, now, rnow);
-	lease_send_now(d->lease, cur + 1);
+	if (sign_all(d, 1))
+		sign_all(d, 1);
+}
+
+void beat_on_beacon(struct twind *d)
+{
+	if (beacon_on_watch(d->beacon, mono_ns()))
+		sign_all(d, 0);
 }
 
 void beat_farewell(struct twind *d)
@@ -203,9 +243,11 @@ void beat_farewell(struct twind *d)
 	if (!d->lease)
 		return;
 	/* the last beats say Inactive and are sent at once, by us */
-	lease_revoke(d->lease);
+	beacon_revoke(d->beacon);
 	beat_now(d);
-	lease_send_now(d->lease, lease_tick(d->lease, mono_ns()) + 2);
+	uint64_t now = mono_ns(), tick = lease_tick(d->lease, now) + 2;
+	sign_tick(d, tick, now, real_ns());
+	beacon_commit(d->beacon, 1);
 }
 
 static int open_packet(struct twind *d, char *err, size_t errlen)
@@ -316,6 +358,28 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 				    .fence = d->fence};
 	if (lease_start(&d->lease, &lc, mono_ns(), err, errlen) < 0)
 		return -1;
+	struct in_addr vips[CFG_MAX_VIPS];
+	for (size_t i = 0; i < d->cfg.n_vips; i++)
+		vips[i] = d->cfg.vips[i].addr;
+	int bf = d->cfg.beacon_fence;
+	/* a stalled Active keeps its DRBD Primary role: only a reboot frees
+	 * it for the peer's promotion */
+	if (bf == CFG_BFENCE_AUTO)
+		bf = replica_enabled(d) ? CFG_BFENCE_REBOOT : CFG_BFENCE_DROP;
+	struct beacon_cfg bc = {.try_kernel = d->cfg.beacon == CFG_BEACON_AUTO,
+				.fence_mode = bf == CFG_BFENCE_REBOOT ? TWIN_HB_FENCE_REBOOT
+					      : bf == CFG_BFENCE_DROP ? TWIN_HB_FENCE_DROP
+								      : TWIN_HB_FENCE_NONE,
+				.detect_ns = d->detect_ns,
+				.hb_ifname = d->cfg.hb_interface,
+				.lan_ifname = d->cfg.lan_interface,
+				.peer = d->cfg.peer_address,
+				.udp_port = d->cfg.udp_port,
+				.vips = vips,
+				.n_vips = d->cfg.n_vips,
+				.xdp_fence = d->fence};
+	if (beacon_open(&d->beacon, &bc, d->lease, err, errlen) < 0)
+		return -1;
 	struct lease_stats ls;
 	lease_get_stats(d->lease, &ls);
 	log_info("heartbeat: %s (XDP %s) and udp %s:%u, every %u us, dead after %u misses (%llu ms); "
@@ -329,6 +393,8 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 
 void beat_close(struct twind *d)
 {
+	beacon_close(d->beacon);
+	d->beacon = NULL;
 	lease_stop(d->lease);
 	d->lease = NULL;
 	hb_signer_free(&d->signer);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fence_loader.h"
 
 /* One tick's frames behind a seqlock: the main loop writes, the senders
@@ -38,20 +39,13 @@ struct beat_lease {
 	uint64_t t0_ns;
 	unsigned ticks;
 	struct slot slot[LEASE_SLOTS];
-	_Atomic uint64_t last_sent; /* highest tick claimed by a sender */
+	_Atomic uint64_t last_sent;   /* highest tick claimed by a sender */
+	_Atomic uint64_t paused_from; /* the kernel beacon sends from this tick on */
 	_Atomic int stop;
 	struct sender snd[LEASE_MAX_THREADS];
 	unsigned n;
 	_Atomic uint64_t sent, dry, late, sent_by[LEASE_MAX_THREADS];
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t lease_tick(const struct beat_lease *l, uint64_t t)
 {
@@ -142,14 +136,14 @@ static void send_frames(struct beat_lease *l, const struct lease_frames *f)
 	(void)!sendto(l->cfg.udp_fd, f->udp, sizeof(f->udp), MSG_DONTWAIT, (struct sockaddr *)&l->cfg.peer,
 		      sizeof(l->cfg.peer));
 	if (l->cfg.fence)
-		fence_renew(l->cfg.fence, now_ns() + l->cfg.detect_ns);
+		fence_renew(l->cfg.fence, mono_ns() + l->cfg.detect_ns);
 }
 
 static void send_tick(struct beat_lease *l, uint64_t tick, unsigned idx)
 {
 	struct lease_frames f;
 
-	if (!claim(l, tick))
+	if (tick >= atomic_load(&l->paused_from) || !claim(l, tick))
 		return;
 	if (!slot_read(l, tick, &f)) {
 		atomic_fetch_add(&l->dry, 1);
@@ -165,7 +159,7 @@ int lease_send_now(struct beat_lease *l, uint64_t tick)
 {
 	struct lease_frames f;
 
-	if (!slot_read(l, tick, &f) || !claim(l, tick))
+	if (tick >= atomic_load(&l->paused_from) || !slot_read(l, tick, &f) || !claim(l, tick))
 		return 0;
 	send_frames(l, &f);
 	atomic_fetch_add(&l->sent, 1);
@@ -186,23 +180,34 @@ static void *sender_main(void *arg)
 		if (exp > 1)
 			atomic_fetch_add(&l->late, 1);
 		/* after a stall, send the current tick, not the missed ones */
-		send_tick(l, lease_tick(l, now_ns()), s->idx);
+		send_tick(l, lease_tick(l, mono_ns()), s->idx);
 	}
 	return NULL;
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull),
+				 .tv_nsec = (long)(ns % 1000000000ull)};
+}
+
+/* Sender idx's timer: periodic from tick `from`, or one shot at the time of
+ * tick `from` (period 0) after which it stays quiet. */
+static int arm_sender(struct beat_lease *l, unsigned idx, uint64_t from, int periodic)
+{
+	/* sender 0 beats every tick; the others stand in when its vCPU is
+	 * stalled, and for that every other tick is enough (a beat every
+	 * 2 intervals is far inside the detection time): half the wake-ups */
+	uint64_t period = l->cfg.interval_ns * (idx ? 2 : 1);
+	struct itimerspec its = {.it_interval = ts_of(periodic ? period : 0),
+				 .it_value = ts_of(lease_tick_time(l, from + (idx ? 1 : 0)))};
+
+	return timerfd_settime(l->snd[idx].tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 static int start_sender(struct beat_lease *l, unsigned idx, int cpu, char *err, size_t errlen)
 {
 	struct sender *s = &l->snd[idx];
-	/* sender 0 beats every tick; the others stand in when its vCPU is
-	 * stalled, and for that every other tick is enough (a beat every
-	 * 2 intervals is far inside the detection time): half the wake-ups */
-	uint64_t period = l->cfg.interval_ns * (idx ? 2 : 1);
-	uint64_t first = l->t0_ns + l->cfg.interval_ns * (idx ? 2 : 1);
-	struct itimerspec its = {.it_interval = {.tv_sec = (time_t)(period / 1000000000ull),
-						 .tv_nsec = (long)(period % 1000000000ull)},
-				 .it_value = {.tv_sec = (time_t)(first / 1000000000ull),
-					      .tv_nsec = (long)(first % 1000000000ull)}};
 	pthread_attr_t attr;
 	cpu_set_t cpus;
 	int rc;
@@ -210,7 +215,7 @@ static int start_sender(struct beat_lease *l, unsigned idx, int cpu, char *err, 
 	s->l = l;
 	s->idx = idx;
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (s->tfd < 0 || timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+	if (s->tfd < 0 || arm_sender(l, idx, 1, 1) < 0) {
 		snprintf(err, errlen, "beat sender timer: %s", strerror(errno));
 		return -1;
 	}
@@ -272,6 +277,7 @@ int lease_start(struct beat_lease **out, const struct beat_lease_cfg *cfg, uint6
 	}
 	l->cfg = *cfg;
 	l->t0_ns = t0_ns;
+	atomic_store(&l->paused_from, UINT64_MAX);
 	uint64_t ticks = (cfg->lease_ns + cfg->interval_ns - 1) / cfg->interval_ns;
 	l->ticks = (unsigned)(ticks < 1 ? 1 : ticks > LEASE_SLOTS - 2 ? LEASE_SLOTS - 2 : ticks);
 	l->n = n;
@@ -293,12 +299,39 @@ void lease_stop(struct beat_lease *l)
 		return;
 	atomic_store(&l->stop, 1);
 	for (unsigned i = 0; i < LEASE_MAX_THREADS; i++) {
-		if (l->snd[i].started)
-			pthread_join(l->snd[i].thr, NULL); /* wakes at its next tick */
+		if (l->snd[i].started) {
+			/* a paused sender waits on a quiet timer: wake it now */
+			struct itimerspec now = {.it_value = {.tv_nsec = 1}};
+			timerfd_settime(l->snd[i].tfd, 0, &now, NULL);
+			pthread_join(l->snd[i].thr, NULL);
+		}
 		if (l->snd[i].tfd >= 0)
 			close(l->snd[i].tfd);
 	}
 	free(l);
+}
+
+void lease_pause(struct beat_lease *l, uint64_t from)
+{
+	atomic_store(&l->paused_from, from);
+	/* each sender wakes once more, for the last tick it sends (from - 1),
+	 * then stays asleep */
+	for (unsigned i = 0; i < l->n; i++)
+		arm_sender(l, i, from ? from - 1 : 0, 0);
+}
+
+void lease_resume(struct beat_lease *l, uint64_t now_ns)
+{
+	uint64_t next = lease_tick(l, now_ns) + 1;
+
+	atomic_store(&l->paused_from, UINT64_MAX);
+	for (unsigned i = 0; i < l->n; i++)
+		arm_sender(l, i, next, 1);
+}
+
+int lease_paused(const struct beat_lease *l)
+{
+	return atomic_load(&l->paused_from) != UINT64_MAX;
 }
 
 uint64_t lease_dry(const struct beat_lease *l)

@@ -68,6 +68,12 @@ int lease_has(const struct beat_lease *l, uint64_t tick);
 int lease_send_now(struct beat_lease *l, uint64_t tick);
 /* Drop every frame not yet sent: the beats stop within one tick. */
 void lease_revoke(struct beat_lease *l);
+/* The kernel beacon takes over from tick `from`: the senders send nothing
+ * from it on (nor count it as dry) and stop waking up. */
+void lease_pause(struct beat_lease *l, uint64_t from);
+/* The senders beat again from the tick after now_ns. */
+void lease_resume(struct beat_lease *l, uint64_t now_ns);
+int lease_paused(const struct beat_lease *l);
 
 struct lease_stats {
 	uint64_t sent; /* ticks sent */

@@ -8,6 +8,7 @@
  * the peer has had its answer, so every part starts from one consistent
  * configuration instead of being re-keyed in flight. */
 #include "cluster.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +39,7 @@
 
 struct cluster {
 	struct twind *d;
+	int ask_release; /* the peer asked for our power-off while Active */
 	struct rng rng;
 	struct identity id;
 	struct peerlink *pl;
@@ -75,11 +77,6 @@ struct cluster {
 #define EV_B64_MAX (CTL_LINE_MAX - 64)
 #define EV_BATCH   16
 
-static uint64_t now_ms(void)
-{
-	return mono_ns() / 1000000ull;
-}
-
 static void on_changed(void *ctx, const struct cluster_state *cs)
 {
 	struct cluster *c = ctx;
@@ -104,7 +101,7 @@ static void on_changed(void *ctx, const struct cluster_state *cs)
 	d->paired = cs != NULL;
 	log_info("cluster membership changed (%s): restarting in %d ms", cs ? "paired" : "dissolved",
 		 REEXEC_DELAY_MS);
-	c->reexec_at_ms = now_ms() + REEXEC_DELAY_MS;
+	c->reexec_at_ms = mono_ms() + REEXEC_DELAY_MS;
 }
 
 static void on_done(void *ctx, int rc, const char *msg, const struct pairing_probe *probe)
@@ -505,8 +502,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	    power_command(&c->d->cfg, argv[1])) {
 		char err[256];
 		log_warn("peer %s asks for this node's %s", who->addr, argv[1]);
+		/* an Active hands over first: the loop does it (cluster_dispatch) */
 		if (c->d->fsm.state == NS_ACTIVE)
-			act_event(c->d, FE_ADMIN_RELEASE);
+			c->ask_release = 1;
 		if (power_run(power_command(&c->d->cfg, argv[1]), err, sizeof(err)) < 0)
 			ctl_resp_err(resp, "%s: %s", argv[1], err);
 		else
@@ -639,18 +637,27 @@ int cluster_timer_fd(const struct twind *d)
 	return d->cluster->tfd;
 }
 
-void cluster_dispatch(struct twind *d)
+static int take_asks(struct cluster *c)
 {
-	peerlink_dispatch(d->cluster->pl, now_ms());
+	int ask = c->ask_release ? CLUSTER_ASK_RELEASE : 0;
+
+	c->ask_release = 0;
+	return ask;
 }
 
-void cluster_on_timer(struct twind *d)
+int cluster_dispatch(struct twind *d)
+{
+	peerlink_dispatch(d->cluster->pl, mono_ms());
+	return take_asks(d->cluster);
+}
+
+int cluster_on_timer(struct twind *d)
 {
 	struct cluster *c = d->cluster;
-	uint64_t x, now = now_ms();
+	uint64_t x, now = mono_ms();
 
 	if (read(c->tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
-		return;
+		return 0;
 	peerlink_dispatch(c->pl, now);
 	pairing_tick(c->pairing, now);
 	events_flush(c);
@@ -659,6 +666,7 @@ void cluster_on_timer(struct twind *d)
 		d->reexec = 1;
 		d->stop = 1;
 	}
+	return take_asks(c);
 }
 
 static const char *mode_name(int m)

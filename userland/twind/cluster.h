@@ -21,8 +21,11 @@ void cluster_close(struct twind *d);
 int cluster_mode(const struct twind *d);
 int cluster_fd(const struct twind *d);	     /* peer channel, for epoll */
 int cluster_timer_fd(const struct twind *d); /* pairing timers and the restart after a change */
-void cluster_dispatch(struct twind *d);
-void cluster_on_timer(struct twind *d);
+/* Both return what the peer's requests ask of the loop: CLUSTER_ASK_RELEASE
+ * (node-power while Active: hand over first), or 0. */
+#define CLUSTER_ASK_RELEASE 1
+int cluster_dispatch(struct twind *d);
+int cluster_on_timer(struct twind *d);
 /* Local requests "cluster ..." and "password set ..."; 1 if handled. */
 int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r);
 void cluster_status(struct twind *d, struct ctl_resp *r);

@@ -3,6 +3,7 @@
  * hostile client costs the daemon a few syscalls, never a wait. */
 #define _GNU_SOURCE
 #include "ctl_server.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,18 +60,10 @@ struct ctl_server {
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Warn about a misbehaving client, at most LOG_BURST times per window. */
 static void __attribute__((format(printf, 2, 3))) cl_warn(struct ctl_server *s, const char *fmt, ...)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	char msg[256];
 	va_list ap;
 
@@ -342,7 +335,7 @@ static void cl_answer(struct ctl_server *s, struct ctl_client *c, size_t line_le
 	c->out = ctl_resp_data(&c->resp, &c->out_len);
 	c->out_off = 0;
 	c->st = CL_WRITE;
-	c->deadline_ms = now_ms() + CTL_WRITE_TIMEOUT_MS;
+	c->deadline_ms = mono_ms() + CTL_WRITE_TIMEOUT_MS;
 	cl_write(s, c);
 }
 
@@ -446,7 +439,7 @@ static void accept_clients(struct ctl_server *s)
 		c->fd = fd;
 		c->in_len = 0;
 		c->st = CL_READ;
-		c->deadline_ms = now_ms() + CTL_READ_TIMEOUT_MS;
+		c->deadline_ms = mono_ms() + CTL_READ_TIMEOUT_MS;
 		if (ep_add(s->epfd, fd, EPOLLIN, TAG_CLIENT + (uint64_t)(c - s->cl))) {
 			s->stats.io_errors++;
 			cl_warn(s, "epoll add: %s", strerror(errno));
@@ -462,7 +455,7 @@ static void accept_clients(struct ctl_server *s)
 /* Drop clients past their deadline, then arm the timer for the next one. */
 static void expire_and_arm(struct ctl_server *s)
 {
-	uint64_t now = now_ms(), next = 0;
+	uint64_t now = mono_ms(), next = 0;
 
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = &s->cl[i];

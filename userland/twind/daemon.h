@@ -12,6 +12,7 @@
 #include "config.h"
 #include "drbd.h"
 #include "drbd9.h"
+#include "clock.h"
 #include "fsm.h"
 #include "hb_wire.h"
 #include "peer.h"
@@ -19,6 +20,7 @@
 
 struct hbx;
 struct beat_lease;
+struct beacon;
 struct fence;
 struct vip_ctx;
 struct arp_sock;
@@ -55,11 +57,13 @@ struct twind {
 	uint8_t hb_mac[6];
 	int udp_fd;		  /* UDP beats on the LAN, both ways */
 	struct beat_lease *lease; /* sender threads and the frames signed ahead */
+	struct beacon *beacon;	  /* which sends: the kernel beacon or the lease (beacon.c) */
 	struct hb_signer signer;
 	uint64_t seq_base; /* seq of tick 0 */
 	uint64_t seq_reserved;
-	uint64_t beat_overruns;	 /* ticks we were too late for: our own stalls */
-	uint64_t lease_dry_seen; /* lease ticks without a frame, as last checked (act_check_lapse) */
+	uint64_t beat_overruns;	     /* ticks we were too late for: our own stalls */
+	uint64_t lease_dry_seen;     /* lease ticks without a frame, as last checked (act_check_lapse) */
+	int rx_ev, rx_fresh, rx_any; /* beats read, not yet reported (beat.c) */
 
 	/* failover IP */
 	struct fence *fence;
@@ -105,17 +109,20 @@ struct twind {
 };
 
 /* time */
-uint64_t mono_ns(void);
-uint64_t real_ns(void);
 
 /* beat.c */
 int beat_open(struct twind *d, char *err, size_t errlen);
 void beat_close(struct twind *d);
-void beat_refill(struct twind *d);   /* each tick: sign the next beats of the lease */
-void beat_now(struct twind *d);	     /* state changed: re-sign the lease, send one beat now */
-void beat_farewell(struct twind *d); /* shutdown: stop the lease, send our last (Inactive) beats */
-void beat_on_ring(struct twind *d);  /* XDP ring readable */
-void beat_on_udp(struct twind *d);   /* UDP socket readable */
+void beat_refill(struct twind *d);    /* each tick: sign the next beats of the lease */
+void beat_now(struct twind *d);	      /* state changed: re-sign the lease, send one beat now */
+void beat_farewell(struct twind *d);  /* shutdown: stop the lease, send our last (Inactive) beats */
+void beat_on_beacon(struct twind *d); /* the kernel module came or went */
+/* XDP ring / UDP socket readable: the peer events of the valid beats read
+ * (PEER_EV_*, BEAT_RX_ANY if there was one), for the loop to hand to
+ * act_peer_beat; 0 if none */
+#define BEAT_RX_ANY 0x100
+int beat_on_ring(struct twind *d);
+int beat_on_udp(struct twind *d);
 
 /* actions.c */
 void act_event(struct twind *d, enum fsm_event_type type); /* build the event, step, act */

@@ -1,5 +1,6 @@
 /* DRBD fencing in the daemon: see fence_peer_ctl.h. */
 #include "fence_peer_ctl.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +40,6 @@ struct fpc {
 	char last_msg[256];
 	uint64_t count;
 };
-
-static uint64_t now_ms(void)
-{
-	return mono_ns() / 1000000ull;
-}
 
 int fpc_open(struct twind *d, uint64_t epoll_tag, char *err, size_t errlen)
 {
@@ -92,9 +88,9 @@ static void ask_peer(struct twind *d)
 	const char *req[] = {"drbd-outdate", d->cfg.drbd_resource};
 	char err[256];
 
-	if (f->asking || !d->peer.alive || now_ms() < f->next_ask_ms)
+	if (f->asking || !d->peer.alive || mono_ms() < f->next_ask_ms)
 		return;
-	f->next_ask_ms = now_ms() + ASK_EVERY_MS;
+	f->next_ask_ms = mono_ms() + ASK_EVERY_MS;
 	if (cluster_peer_call(d, 2, req, outdate_reply, d, err, sizeof(err)))
 		f->asking = 1;
 	else
@@ -133,7 +129,7 @@ static void start(struct twind *d, const char *res)
 	struct fpc *f = d->fpc;
 
 	f->pending = 1;
-	f->started_ms = now_ms();
+	f->started_ms = mono_ms();
 	f->asking = 0;
 	f->next_ask_ms = 0;
 	f->peer_answered = f->peer_primary = 0;
@@ -150,7 +146,7 @@ static void finish(struct twind *d, enum fence_rc rc, const char *why)
 
 	f->pending = 0;
 	f->last_rc = rc;
-	f->last_took_ms = now_ms() - f->started_ms;
+	f->last_took_ms = mono_ms() - f->started_ms;
 	f->last_real_s = real_ns() / 1000000000ull;
 	f->count++;
 	snprintf(f->last_msg, sizeof(f->last_msg), "%s", why);
@@ -177,7 +173,7 @@ int fpc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 	d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	if (!f->pending)
 		start(d, argc > 2 ? argv[2] : d->cfg.drbd_resource);
-	f->last_poll_ms = now_ms();
+	f->last_poll_ms = mono_ms();
 	ask_peer(d);
 	enum fence_rc rc = decide(d, why, sizeof(why));
 	if (strcmp(why, f->msg)) {
@@ -199,7 +195,7 @@ void fpc_tick(struct twind *d)
 
 	if (!f || !f->pending)
 		return;
-	if (now_ms() > f->last_poll_ms + HANDLER_GONE_MS) {
+	if (mono_ms() > f->last_poll_ms + HANDLER_GONE_MS) {
 		log_warn("fence-peer: the handler stopped asking; fence dropped");
 		f->pending = 0;
 		alarm_clear(d, FROZEN_ALARM);
@@ -216,9 +212,9 @@ void fpc_tick(struct twind *d)
 		return;
 	}
 	if (!f->isolated_ms)
-		f->isolated_ms = now_ms();
+		f->isolated_ms = mono_ms();
 	/* the step-down's demote first: it works when nothing holds the device */
-	int demoting = subproc_running(&d->drbd.sp) && now_ms() < f->isolated_ms + DEMOTE_GRACE_MS;
+	int demoting = subproc_running(&d->drbd.sp) && mono_ms() < f->isolated_ms + DEMOTE_GRACE_MS;
 	if (!f->self_fenced && !demoting && d->drbd_st_ok && d->drbd_st.role == DRBD_ROLE_PRIMARY) {
 		f->self_fenced = 1;
 		log_err("isolated with DRBD writes frozen: restarting now (%s), none of them is acknowledged",
@@ -297,7 +293,7 @@ void fpc_status(struct twind *d, struct ctl_resp *r)
 	if (!f)
 		return;
 	if (f->pending) {
-		ctl_resp_kv(r, "fence.frozen_ms", "%llu", (unsigned long long)(now_ms() - f->started_ms));
+		ctl_resp_kv(r, "fence.frozen_ms", "%llu", (unsigned long long)(mono_ms() - f->started_ms));
 		ctl_resp_kv(r, "fence.message", "%s", f->msg);
 	}
 	if (f->count) {

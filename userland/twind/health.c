@@ -1,5 +1,6 @@
 /* Local health monitor: see health.h. */
 #include "health.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -217,14 +218,6 @@ const char *health_level_name(enum health_level l)
 }
 
 /* ---------------- helpers ---------------- */
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int ep_add(struct health *h, int fd, uint64_t tag)
 {

@@ -1,5 +1,6 @@
 /* Active-only jobs: see jobs.h. */
 #include "jobs.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -47,14 +48,6 @@ struct jobs {
 static time_t real_clock(void)
 {
 	return time(NULL);
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* environ, with the crontab's NAME=value lines replacing or adding */

@@ -22,6 +22,7 @@
 #include "atomic_file.h"
 #include "ctl_server.h"
 #include "daemon.h"
+#include "beacon.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
@@ -57,7 +58,8 @@ enum {
 	T_DRBD9,
 	T_SB,
 	T_FENCE,
-	T_WITNESS
+	T_WITNESS,
+	T_BEACON
 };
 
 static void usage(FILE *f)
@@ -316,7 +318,8 @@ static int setup(struct twind *d, char *err, size_t errlen)
 	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
 	    add_fd(d, ctl_server_fd(d->ctl), T_CTL) || add_fd(d, notify_fd(d->notify), T_NOTIFY) ||
 	    add_fd(d, jobs_fd(d->jobs), T_JOBS) || add_fd(d, cluster_fd(d), T_PEER) ||
-	    add_fd(d, cluster_timer_fd(d), T_CLTIMER)) {
+	    add_fd(d, cluster_timer_fd(d), T_CLTIMER) ||
+	    (beacon_watch_fd(d->beacon) >= 0 && add_fd(d, beacon_watch_fd(d->beacon), T_BEACON))) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -333,12 +336,40 @@ static void arm_dead_timer(struct twind *d, uint64_t at)
 	timerfd_settime(d->dead_tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* The beats' events go to the state machine from here: the receiver only
+ * reports them. */
+static void on_cluster(struct twind *d, int ask)
+{
+	if ((ask & CLUSTER_ASK_RELEASE) && d->fsm.state == NS_ACTIVE)
+		act_event(d, FE_ADMIN_RELEASE);
+}
+
+static void on_drbd(struct twind *d)
+{
+	char msg[300];
+	int ok;
+
+	if (replica_on_event(d, &ok, msg, sizeof(msg)))
+		act_promoted(d, ok, msg);
+}
+
+static void on_beats(struct twind *d, int ev)
+{
+	if (ev)
+		act_peer_beat(d, ev & ~BEAT_RX_ANY);
+}
+
+static void receive(struct twind *d)
+{
+	on_beats(d, beat_on_ring(d));
+	on_beats(d, beat_on_udp(d));
+}
+
 static void judge_peer(struct twind *d, uint64_t late_ns)
 {
 	/* frames that arrived while we were busy or stalled count first, with
 	 * their kernel receive times */
-	beat_on_ring(d);
-	beat_on_udp(d);
+	receive(d);
 	if (late_ns > (uint64_t)d->cfg.hb_interval_us * 1000ull) {
 		/* we were stalled ourselves: frames sent meanwhile may still be
 		 * on their way through another CPU. Judge one interval later */
@@ -355,8 +386,7 @@ static void on_beat_tick(struct twind *d)
 
 	if (read(d->beat_tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
-	beat_on_ring(d);
-	beat_on_udp(d);
+	receive(d);
 	if (replica_enabled(d))
 		d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	beat_refill(d);
@@ -521,9 +551,9 @@ static int run(struct twind *d)
 		act_check_lapse(d);
 		/* receive before anything judges the peer */
 		if (ready & (1u << T_RING))
-			beat_on_ring(d);
+			on_beats(d, beat_on_ring(d));
 		if (ready & (1u << T_UDP))
-			beat_on_udp(d);
+			on_beats(d, beat_on_udp(d));
 		if (ready & (1u << T_BEAT))
 			on_beat_tick(d);
 		if (ready & (1u << T_DEAD))
@@ -545,7 +575,7 @@ static int run(struct twind *d)
 		if (ready & (1u << T_JOBS))
 			jobs_dispatch(d->jobs, mono_ns() / 1000000ull);
 		if (ready & (1u << T_DRBD))
-			replica_on_event(d);
+			on_drbd(d);
 		if (ready & (1u << T_DRBD9))
 			replica_on_events2(d);
 		if (ready & (1u << T_SB))
@@ -554,10 +584,12 @@ static int run(struct twind *d)
 			fpc_on_child(d);
 		if (ready & (1u << T_WITNESS))
 			on_witness(d);
+		if (ready & (1u << T_BEACON))
+			beat_on_beacon(d);
 		if (ready & (1u << T_PEER))
-			cluster_dispatch(d);
+			on_cluster(d, cluster_dispatch(d));
 		if (ready & (1u << T_CLTIMER))
-			cluster_on_timer(d);
+			on_cluster(d, cluster_on_timer(d));
 		if (ready & (1u << T_SIG))
 			on_signal(d);
 	}

@@ -1,5 +1,6 @@
 /* State change hooks: see notify.h. */
 #include "notify.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -357,14 +358,6 @@ int notify_state(struct notify *n, int from, int to, const char *reason, uint64_
 int notify_idle(const struct notify *n)
 {
 	return !n->count && !subproc_running(&n->proc);
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 int notify_drain(struct notify *n, int max_ms)

@@ -6,6 +6,7 @@
  * and dies with the connection, so every failure has one clear outcome. */
 #define _GNU_SOURCE
 #include "pairing.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -71,14 +72,6 @@ struct pairing {
 	uint64_t resolve_at;
 	int resolving;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t now_of(const struct pairing *p)
 {

@@ -1,5 +1,6 @@
 #include "peer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "node_state.h"
@@ -57,8 +58,15 @@ int peer_on_beat(struct peer *p, enum path_id path, const struct hb_frame *f, ui
 	pp->last_seq = f->seq;
 	/* frames can be read out of order across the two paths' queues; the
 	 * newest receive time wins */
-	if (rx_ns > pp->last_rx_ns)
+	if (rx_ns > pp->last_rx_ns) {
+		if (pp->up && pp->last_rx_ns) {
+			uint64_t gap = rx_ns - pp->last_rx_ns, ms = gap / 1000000ull;
+			pp->gaps[ms < PEER_GAP_BUCKETS ? ms : PEER_GAP_BUCKETS - 1]++;
+			if (gap > pp->gap_max_ns)
+				pp->gap_max_ns = gap;
+		}
 		pp->last_rx_ns = rx_ns;
+	}
 	pp->beats++;
 	update_rtt(p, pp, f, rx_ns);
 	if (path == PATH_LINK || !p->path[PATH_LINK].up)
@@ -171,4 +179,22 @@ int64_t peer_path_age_ms(const struct peer *p, enum path_id path, uint64_t now_n
 	if (!pp->last_rx_ns)
 		return -1;
 	return now_ns > pp->last_rx_ns ? (int64_t)((now_ns - pp->last_rx_ns) / 1000000) : 0;
+}
+
+void peer_gaps_format(const struct peer_path *pp, char *out, size_t n)
+{
+	size_t len = 0;
+
+	if (n)
+		out[0] = 0;
+	for (unsigned ms = 0; ms < PEER_GAP_BUCKETS && len < n; ms++) {
+		if (!pp->gaps[ms])
+			continue;
+		int w = snprintf(out + len, n - len, "%s%u:%u", len ? "," : "", ms, pp->gaps[ms]);
+		if (w < 0 || (size_t)w >= n - len) {
+			out[len] = 0; /* whole entries only */
+			return;
+		}
+		len += (size_t)w;
+	}
 }

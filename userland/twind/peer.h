@@ -17,6 +17,9 @@
 enum path_id { PATH_LINK = 0, PATH_UDP = 1, PATH_COUNT };
 
 #define PEER_TX_RING 256 /* our recent send times, for RTT from echoes */
+/* gaps between the peer's beats on a path, by receive time (the kernel's):
+ * one bucket per millisecond, the last one for everything longer */
+#define PEER_GAP_BUCKETS 512
 
 struct peer_path {
 	uint64_t last_rx_ns; /* receive time of the last valid beat, 0 = never */
@@ -26,6 +29,8 @@ struct peer_path {
 	uint64_t bad_mac, replay, malformed, foreign;
 	uint64_t down_count; /* times the path went down */
 	int64_t rtt_ns;	     /* smoothed, -1 unknown */
+	uint32_t gaps[PEER_GAP_BUCKETS];
+	uint64_t gap_max_ns; /* longest gap while the path was up */
 	int up;
 	struct hb_replay win;
 };
@@ -75,6 +80,9 @@ int peer_check(struct peer *p, uint64_t now_ns);
 /* When the peer will be dead if nothing more arrives (monotonic ns), 0 if
  * it is not alive now. */
 uint64_t peer_deadline(const struct peer *p);
+/* The gap histogram as "MS:COUNT,..." (non-empty buckets; the last bucket
+ * is PEER_GAP_BUCKETS-1 and longer). */
+void peer_gaps_format(const struct peer_path *pp, char *out, size_t n);
 
 /* The heartbeat link is down while the LAN path still beats. */
 int peer_link_alarm(const struct peer *p);

@@ -4,6 +4,7 @@
  * the daemon a few syscalls, never a wait. */
 #define _GNU_SOURCE
 #include "peerlink.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -92,14 +93,6 @@ struct peerlink {
 	unsigned log_count, log_suppressed;
 	struct peerlink_call c[N_SLOTS]; /* [0, MAX_SERVED) accepted, the rest ours */
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void __attribute__((format(printf, 2, 3))) pl_warn(struct peerlink *pl, const char *fmt, ...)
 {

@@ -121,14 +121,12 @@ void replica_demote(struct twind *d)
 		log_info("DRBD %s: demoting", d->cfg.drbd_resource);
 }
 
-void replica_on_event(struct twind *d)
+int replica_on_event(struct twind *d, int *ok, char *msg, size_t len)
 {
-	int ok = 0;
-	char msg[300];
-
-	if (!drbd_ctl_check(&d->drbd, &ok, msg, sizeof(msg)))
-		return;
-	if (ok)
+	*ok = 0;
+	if (!drbd_ctl_check(&d->drbd, ok, msg, len))
+		return 0;
+	if (*ok)
 		log_info("DRBD: %s", msg);
 	else
 		log_err("DRBD: %s", msg);
@@ -136,8 +134,8 @@ void replica_on_event(struct twind *d)
 	d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	if (d->lease)
 		beat_now(d);
-	if (d->drbd_promoting) {
-		d->drbd_promoting = 0;
-		act_promoted(d, ok, msg);
-	}
+	if (!d->drbd_promoting)
+		return 0;
+	d->drbd_promoting = 0;
+	return 1; /* the caller finishes or fails the claim */
 }

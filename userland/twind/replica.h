@@ -23,8 +23,9 @@ int replica_read(struct twind *d, struct drbd_status *st);
 int replica_promote(struct twind *d, int force, char *why, size_t len);
 /* Start demoting (aborting a promote in flight). */
 void replica_demote(struct twind *d);
-/* drbdadm finished (epoll tag T_DRBD): completes a pending claim. */
-void replica_on_event(struct twind *d);
+/* The DRBD command ended: 1 when it was a promotion, with its outcome in
+ * *ok and msg (the caller calls act_promoted), else 0. */
+int replica_on_event(struct twind *d, int *ok, char *msg, size_t len);
 /* drbdsetup events2 wrote something (epoll tag T_DRBD9). */
 void replica_on_events2(struct twind *d);
 

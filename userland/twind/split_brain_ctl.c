@@ -3,6 +3,7 @@
  * demotes, disconnects and reconnects with --discard-my-data; then the
  * survivor reconnects and serves, and DRBD resyncs the victim from it. */
 #include "split_brain_ctl.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,11 +84,6 @@ struct sbc {
 	int connected_after_job; /* DRBD connected since this node's part of a repair ended */
 };
 
-static uint64_t now_ms(void)
-{
-	return mono_ns() / 1000000ull;
-}
-
 static uint64_t now_s(void)
 {
 	return real_ns() / 1000000000ull;
@@ -156,7 +152,7 @@ int sbc_pending_at_start(const struct twind *d)
 static void own_side(struct twind *d, struct sb_side *o)
 {
 	struct sbc *s = d->sbc;
-	uint64_t nms = now_ms(), ns = now_s();
+	uint64_t nms = mono_ms(), ns = now_s();
 
 	memset(o, 0, sizeof(*o));
 	o->known = 1;
@@ -340,7 +336,7 @@ static int job_start(struct twind *d, enum job_role role, const char *by, char *
 	j->role = role;
 	j->state = JOB_RUNNING;
 	d->sbc->connected_after_job = 0;
-	j->started_ms = now_ms();
+	j->started_ms = mono_ms();
 	snprintf(j->msg, sizeof(j->msg), "%s", role == ROLE_VICTIM ? "yielding" : "reconnecting");
 	log_warn("split brain: %s is the %s (%s)", d->cfg.node_name,
 		 role == ROLE_VICTIM ? "victim" : "survivor", by);
@@ -389,7 +385,7 @@ static void job_advance(struct twind *d)
 static int job_rearm(struct twind *d)
 {
 	struct sb_job *j = &d->sbc->job;
-	uint64_t t = now_ms();
+	uint64_t t = mono_ms();
 
 	if (!replica_enabled(d) || j->waiting || !standalone(d) || t < j->retry_ms ||
 	    t > j->started_ms + PHASE_TIMEOUT_MS)
@@ -411,7 +407,7 @@ static void job_step(struct twind *d)
 {
 	struct sbc *s = d->sbc;
 	struct sb_job *j = &s->job;
-	uint64_t t = now_ms();
+	uint64_t t = mono_ms();
 
 	if (job_rearm(d) || j->state != JOB_RUNNING || j->waiting)
 		return;
@@ -510,7 +506,7 @@ static void job_child_done(struct twind *d)
 			/* e.g. "Local address(port) already in use": the receiver of
 			 * the connection DRBD just dropped still holds it */
 			j->retries++;
-			j->retry_ms = now_ms() + RETRY_MS;
+			j->retry_ms = mono_ms() + RETRY_MS;
 			snprintf(j->msg, sizeof(j->msg), "%.150s (trying again)", msg);
 			if (j->state == JOB_RUNNING && j->role == ROLE_VICTIM)
 				j->step = 2;
@@ -568,7 +564,7 @@ static void phase_start(struct twind *d, enum op_phase ph)
 	char why[256];
 
 	s->op = ph;
-	s->phase_started_ms = now_ms();
+	s->phase_started_ms = mono_ms();
 	if (local) {
 		if (job_start(d, role, s->by, why, sizeof(why)) < 0)
 			op_fail(d, why);
@@ -597,14 +593,14 @@ static void op_advance(struct twind *d)
 		      st->peer_disk == DRBD_DISK_UPTODATE)) {
 			/* a resync takes as long as it takes; not connecting at all is a failure */
 			if (d->drbd_st_ok && drbd_connected(st))
-				s->sync_started_ms = s->sync_started_ms ? s->sync_started_ms : now_ms();
-			else if (now_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS)
+				s->sync_started_ms = s->sync_started_ms ? s->sync_started_ms : mono_ms();
+			else if (mono_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS)
 				op_fail(d, "DRBD did not reconnect after the discard (connection state stays "
 					   "not connected)");
 			return;
 		}
 		char took[32];
-		uint64_t t = now_ms();
+		uint64_t t = mono_ms();
 		snprintf(took, sizeof(took), "%llu.%01llu s",
 			 (unsigned long long)((t - s->sync_started_ms) / 1000),
 			 (unsigned long long)((t - s->sync_started_ms) % 1000 / 100));
@@ -634,13 +630,13 @@ static void op_advance(struct twind *d)
 			phase_start(d, OP_SURVIVOR);
 		} else {
 			s->op = OP_SYNC;
-			s->phase_started_ms = s->sync_started_ms = now_ms();
+			s->phase_started_ms = s->sync_started_ms = mono_ms();
 			snprintf(s->op_msg, sizeof(s->op_msg), "resyncing %s from %s",
 				 local ? peer_name(d) : d->cfg.node_name,
 				 local ? d->cfg.node_name : peer_name(d));
 			op_advance(d);
 		}
-	} else if (now_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS + 5000) {
+	} else if (mono_ms() > s->phase_started_ms + PHASE_TIMEOUT_MS + 5000) {
 		op_fail(d, "no progress on the other node");
 	} else {
 		snprintf(s->op_msg, sizeof(s->op_msg), "%s on %s: %s", phase_names[s->op],
@@ -684,7 +680,7 @@ static int op_start(struct twind *d, uint8_t survivor, const char *by, int autom
 	s->survivor = survivor;
 	s->automatic = automatic;
 	snprintf(s->by, sizeof(s->by), "%s", by);
-	s->op_started_ms = now_ms();
+	s->op_started_ms = mono_ms();
 	log_warn("split brain repair: survivor %s, %s",
 		 survivor == d->cfg.node_id ? d->cfg.node_name : peer_name(d), by);
 	cluster_event(d, "split_brain", "repair started: survivor %s, victim %s (%s)",
@@ -721,7 +717,7 @@ static void auto_repair(struct twind *d)
 void sbc_tick(struct twind *d)
 {
 	struct sbc *s = d->sbc;
-	uint64_t t = now_ms();
+	uint64_t t = mono_ms();
 
 	if (!s)
 		return;
@@ -874,7 +870,7 @@ static int repairing(const struct twind *d)
 		return 1;
 	/* after our part: until DRBD connected again (the resync), not after */
 	return s->job.state == JOB_DONE && !s->connected_after_job &&
-	       now_ms() < s->job.started_ms + PHASE_TIMEOUT_MS;
+	       mono_ms() < s->job.started_ms + PHASE_TIMEOUT_MS;
 }
 
 int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)

@@ -9,6 +9,7 @@
 #include "beat_lease.h"
 #include "cluster.h"
 #include "ctl_proto.h"
+#include "beacon.h"
 #include "daemon.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
@@ -72,6 +73,39 @@ static const char *tf(int b)
 	return b ? "true" : "false";
 }
 
+/* Who sends the beats, and the kernel beacon's own counters. */
+static void status_beacon(struct twind *d, struct ctl_resp *r)
+{
+	static const char *const modes[] = {"none", "drop", "reboot"};
+	struct beacon_info bi;
+
+	beacon_get_info(d->beacon, &bi);
+	if (bi.kernel)
+		ctl_resp_kv(r, "heartbeat.beacon", "kernel twin_hb %s", bi.version);
+	else
+		ctl_resp_kv(r, "heartbeat.beacon", "userland");
+	if (bi.why[0])
+		ctl_resp_kv(r, "heartbeat.beacon_why", "%s", bi.why);
+	ctl_resp_kv(r, "heartbeat.beacon_switches", "%llu", (unsigned long long)bi.switches);
+	if (!bi.kernel)
+		return;
+	const struct kb_path_stats *l = &bi.st.path[TWIN_HB_PATH_LINK], *u = &bi.st.path[TWIN_HB_PATH_UDP];
+	ctl_resp_kv(r, "heartbeat.kernel.sent_link", "%llu", (unsigned long long)l->sent);
+	ctl_resp_kv(r, "heartbeat.kernel.sent_udp", "%llu", (unsigned long long)u->sent);
+	ctl_resp_kv(r, "heartbeat.kernel.dry", "%llu",
+		    (unsigned long long)(l->dry > u->dry ? l->dry : u->dry));
+	ctl_resp_kv(r, "heartbeat.kernel.missed", "%llu", (unsigned long long)(l->missed + u->missed));
+	ctl_resp_kv(
+	    r, "heartbeat.kernel.worst_late_us", "%llu",
+	    (unsigned long long)((l->worst_late_ns > u->worst_late_ns ? l->worst_late_ns : u->worst_late_ns) /
+				 1000));
+	ctl_resp_kv(r, "heartbeat.kernel.xmit_err", "%llu", (unsigned long long)(l->xmit_err + u->xmit_err));
+	ctl_resp_kv(r, "heartbeat.kernel.fence", "%s",
+		    bi.st.fence_mode >= 0 && bi.st.fence_mode <= 2 ? modes[bi.st.fence_mode] : "?");
+	ctl_resp_kv(r, "heartbeat.kernel.armed", "%s", tf(bi.st.armed));
+	ctl_resp_kv(r, "heartbeat.kernel.fenced", "%s", tf(bi.st.fenced));
+}
+
 static void status_node(struct twind *d, struct ctl_resp *r)
 {
 	uint64_t now_ms = mono_ns() / 1000000ull, now_s = real_ns() / 1000000000ull;
@@ -109,6 +143,8 @@ static void status_node(struct twind *d, struct ctl_resp *r)
 			ctl_resp_kv(r, k, "%llu", (unsigned long long)ls.sent_by[i]);
 		}
 	}
+	if (d->beacon)
+		status_beacon(d, r);
 	ctl_resp_kv(r, "node.stalls", "%llu", (unsigned long long)d->beat_overruns);
 }
 
@@ -158,6 +194,10 @@ static void status_paths(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, PK("replay"), "%llu", (unsigned long long)pp->replay);
 		ctl_resp_kv(r, PK("malformed"), "%llu", (unsigned long long)pp->malformed);
 		ctl_resp_kv(r, PK("foreign"), "%llu", (unsigned long long)pp->foreign);
+		char gaps[1024];
+		peer_gaps_format(pp, gaps, sizeof(gaps));
+		ctl_resp_kv(r, PK("gaps_ms"), "%s", gaps);
+		ctl_resp_kv(r, PK("gap_max_us"), "%llu", (unsigned long long)(pp->gap_max_ns / 1000));
 #undef PK
 	}
 }
