@@ -259,6 +259,11 @@ static void test_drbd(void)
 	    NULL, 1, NULL);
 	CHECK_EQ(v(&r, "drbd"), DIAG_WARN);
 	CHECK_CONTAINS(find(&r, "drbd")->detail, "45.2% done");
+	CHECK_CONTAINS(find(&r, "drbd")->todo, "cannot promote b");
+	run(&r, O("drbd.conn=SyncTarget", "drbd.disk=Inconsistent"), NULL, 1, NULL);
+	CHECK_EQ(v(&r, "drbd"), DIAG_WARN);
+	CHECK_CONTAINS(find(&r, "drbd")->detail, "r0: resync running (SyncTarget), Inconsistent/UpToDate");
+	CHECK_CONTAINS(find(&r, "drbd")->todo, "cannot promote a");
 	run(&r, O("drbd.role=Secondary"), NULL, 1, NULL);
 	CHECK_EQ(v(&r, "drbd"), DIAG_FAIL);
 	CHECK_CONTAINS(find(&r, "drbd")->detail, "expected Primary/Secondary");

@@ -144,8 +144,11 @@ static void c_drbd(const struct ctx *x, struct diag_check *c)
 	getll(x->s, "drbd.sync_permille", &pm);
 	getll(x->s, "drbd.sync_left_s", &left);
 	if (drbd_syncing(conn) || pm >= 0) {
-		verdict(c, DIAG_WARN, "%s: resync running (%s), %lld.%lld%% done, %lld s left, %s/%s", res,
-			conn, pm < 0 ? 0 : pm / 10, pm < 0 ? 0 : pm % 10, left, disk, pdisk);
+		char prog[64] = "";
+		if (pm >= 0)
+			snprintf(prog, sizeof(prog), ", %lld.%lld%% done, %lld s left", pm / 10, pm % 10,
+				 left < 0 ? 0 : left);
+		verdict(c, DIAG_WARN, "%s: resync running (%s)%s, %s/%s", res, conn, prog, disk, pdisk);
 		todo(c, "wait until the resync is done: a failover now cannot promote %s",
 		     strcmp(disk, "UpToDate") ? x->me : x->peer);
 		return;

@@ -27,17 +27,15 @@ static void sleep_ms(long ms)
 static int ask_peer(const struct twinctl *t, struct ctl_reply *peer, char *err, size_t errlen)
 {
 	const char *start[] = {"diag", "peer"}, *poll[] = {"diag", "result"};
-	struct twinctl quiet = *t;
 	struct ctl_reply rep;
 
-	quiet.json = 0;
-	if (twinctl_request(&quiet, 2, start, &rep)) {
+	if (twinctl_request(t, 2, start, &rep)) {
 		snprintf(err, errlen, "twind could not ask it");
 		return -1;
 	}
 	ctl_reply_free(&rep);
 	for (int waited = 0;; waited += POLL_MS) {
-		if (twinctl_request(&quiet, 2, poll, &rep)) {
+		if (twinctl_request(t, 2, poll, &rep)) {
 			snprintf(err, errlen, "twind could not ask it");
 			return -1;
 		}
