@@ -88,16 +88,13 @@ static void result(struct diag_ctl *g, struct ctl_resp *r)
 	}
 }
 
+/* only reached on a paired node: status_handler answers an unpaired one */
 int diag_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 {
 	if (strcmp(argv[0], "diag"))
 		return 0;
 	if (argc != 2 || (strcmp(argv[1], "peer") && strcmp(argv[1], "result"))) {
 		ctl_resp_err(r, "usage: diag peer|result");
-		return 1;
-	}
-	if (cluster_mode(d) == CLUSTER_STANDALONE) {
-		ctl_resp_err(r, "this node has no peer");
 		return 1;
 	}
 	if (!d->diag && !(d->diag = calloc(1, sizeof(*d->diag)))) {
