@@ -647,7 +647,51 @@ static void rm_tree(const char *d)
 	CHECK_EQ(system(cmd), 0);
 }
 
+/* the digest twinctl diag compares: each node's manifest order and
+ * tombstones do not matter, a version or a content does */
+static void test_digest(void)
+{
+	static struct cfgsync_manifest m1, m2;
+	char d1[CFGSYNC_DIGEST_LEN], d2[CFGSYNC_DIGEST_LEN];
+	uint64_t v1, v2;
+	size_t f1, f2;
+
+	memset(&m1, 0, sizeof(m1));
+	memset(&m2, 0, sizeof(m2));
+	m1.n = 2;
+	snprintf(m1.e[0].name, sizeof(m1.e[0].name), "a.conf");
+	m1.e[0].version = 3;
+	m1.e[0].origin = 1;
+	snprintf(m1.e[1].name, sizeof(m1.e[1].name), "b.conf");
+	m1.e[1].version = 5;
+	m1.e[1].origin = 2;
+	m1.e[1].sha256[0] = 0xaa;
+	m2.n = 3; /* the same files the other way round, and a tombstone */
+	m2.e[0] = m1.e[1];
+	m2.e[1] = m1.e[0];
+	snprintf(m2.e[2].name, sizeof(m2.e[2].name), "old.conf");
+	m2.e[2].version = 9;
+	m2.e[2].origin = 1;
+	m2.e[2].deleted = 1;
+	cfgsync_digest(&m1, d1, &v1, &f1);
+	cfgsync_digest(&m2, d2, &v2, &f2);
+	CHECK_EQ(strlen(d1), 16);
+	CHECK_STR(d1, d2);
+	CHECK_EQ(v1, 5);
+	CHECK_EQ(v2, 5);
+	CHECK_EQ(f1, 2);
+	CHECK_EQ(f2, 2);
+	m2.e[0].sha256[0] = 0xab;
+	cfgsync_digest(&m2, d2, &v2, &f2);
+	CHECK(strcmp(d1, d2) != 0);
+	m2.e[0].sha256[0] = 0xaa;
+	m2.e[1].version = 4;
+	cfgsync_digest(&m2, d2, &v2, &f2);
+	CHECK(strcmp(d1, d2) != 0);
+}
+
 TEST_MAIN("cfgsync", {
+	test_digest();
 	CHECK(mkdtemp(base) != NULL);
 	node_init(&A, "a");
 	node_init(&B, "b");

@@ -27,6 +27,8 @@ static const struct {
     {"update", cmd_update, "[--dry-run] [--force] FILE", "install a signed bundle in the other boot slot"},
     {"split-brain", cmd_split_brain, "[repair --survivor NODE [--yes]]",
      "show a split brain; repair it keeping NODE's data"},
+    {"diag", cmd_diag, "[--json] [--max-skew-ms MS] [--min-free-pct PCT]",
+     "check both nodes before maintenance, OK/WARN/FAIL"},
     {"drbd-event", cmd_drbd_event, "split-brain|fence-peer [RES]", "DRBD's handlers (drbd-handler)"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -32,6 +32,7 @@ int cmd_power(const struct twinctl *t, int argc, char **argv);
 int cmd_update(const struct twinctl *t, int argc, char **argv);
 int cmd_split_brain(const struct twinctl *t, int argc, char **argv);
 int cmd_drbd_event(const struct twinctl *t, int argc, char **argv);
+int cmd_diag(const struct twinctl *t, int argc, char **argv);
 
 /* A request whose outcome comes later ("cluster ..."): send it, then poll
  * "cluster result" until done; rep holds the outcome. */
@@ -51,6 +52,10 @@ int twinctl_passthrough(const struct twinctl *t, int argc, const char *const arg
 
 /* Print the whole reply as JSON on stdout; returns the exit code. */
 int twinctl_print_json(const struct ctl_reply *rep);
+
+/* Run argv (no shell), its stdout into out (NUL-terminated, trailing
+ * newlines cut). Returns its exit status, or -1 if it could not run. */
+int twinctl_run_capture(const char *const argv[], char *out, size_t outlen);
 
 /* "usage: twinctl COMMAND ..." on stderr, returns EXIT_USAGE. */
 int twinctl_usage_error(const char *cmd, const char *msg);

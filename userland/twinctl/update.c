@@ -35,52 +35,6 @@ static const char *env_or(const char *name, const char *def)
 	return v ? v : def;
 }
 
-/* Run argv, its stdout into out (NUL-terminated, trailing newline cut).
- * Returns its exit status, or -1 if it could not run. */
-static int run_capture(const char *const argv[], char *out, size_t outlen)
-{
-	int pfd[2], status;
-	size_t n = 0;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], STDOUT_FILENO);
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "twinctl: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t r = read(pfd[0], out + n, outlen - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == outlen - 1) {
-			char sink[256];
-			while (read(pfd[0], sink, sizeof(sink)) > 0)
-				;
-			break;
-		}
-	}
-	close(pfd[0]);
-	out[n] = 0;
-	while (n && out[n - 1] == '\n')
-		out[--n] = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* VALUE of "KEY=VALUE" in a small file, into out; 0 or -1 */
 static int release_get(const char *text, const char *key, char *out, size_t outlen)
 {
@@ -146,7 +100,7 @@ static int read_running(const char *file, struct running *r)
 		return refuse(file, why);
 	}
 	const char *av[] = {bootctl, "status", NULL};
-	if (run_capture(av, st, sizeof(st)) != 0 ||
+	if (twinctl_run_capture(av, st, sizeof(st)) != 0 ||
 	    !status_field(st, "running slot: ", r->slot, sizeof(r->slot)) ||
 	    (strcmp(r->slot, "A") && strcmp(r->slot, "B"))) {
 		snprintf(why, sizeof(why), "cannot tell the running boot slot (%s status)", bootctl);
@@ -294,7 +248,7 @@ int cmd_update(const struct twinctl *t, int argc, char **argv)
 		goto out;
 	}
 	const char *dv[] = {bootctl, "device", r.target, NULL};
-	if (run_capture(dv, dev, sizeof(dev)) != 0 || dev[0] != '/') {
+	if (twinctl_run_capture(dv, dev, sizeof(dev)) != 0 || dev[0] != '/') {
 		rc = refuse(file, "cannot find the inactive slot's device (bootctl device)");
 		goto out;
 	}
@@ -309,7 +263,7 @@ int cmd_update(const struct twinctl *t, int argc, char **argv)
 		goto out;
 	const char *tv[] = {bootctl, "try", r.target, NULL};
 	char out[256];
-	if (run_capture(tv, out, sizeof(out)) != 0) {
+	if (twinctl_run_capture(tv, out, sizeof(out)) != 0) {
 		fprintf(stderr,
 			"twinctl update: slot %s holds version %s, but the boot order could not be changed "
 			"(bootctl try %s); the node keeps booting slot %s\n",

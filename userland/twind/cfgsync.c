@@ -944,3 +944,43 @@ int cfgsync_apply(struct cfgsync *cs, const struct ctl_reply *msg, struct cfgsyn
 	}
 	return 0;
 }
+
+static int by_name(const void *a, const void *b)
+{
+	const struct cfgsync_entry *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+void cfgsync_digest(const struct cfgsync_manifest *m, char out[CFGSYNC_DIGEST_LEN], uint64_t *version,
+		    size_t *files)
+{
+	static const struct cfgsync_entry *live[CFGSYNC_FILES_MAX];
+	mbedtls_sha256_context h;
+	uint8_t sum[32];
+	size_t n = 0;
+
+	*version = 0;
+	for (size_t i = 0; i < m->n && i < CFGSYNC_FILES_MAX; i++) {
+		if (m->e[i].deleted)
+			continue;
+		live[n++] = &m->e[i];
+		if (m->e[i].version > *version)
+			*version = m->e[i].version;
+	}
+	/* the manifests' order is each node's own */
+	qsort(live, n, sizeof(live[0]), by_name);
+	mbedtls_sha256_init(&h);
+	mbedtls_sha256_starts_ret(&h, 0);
+	for (size_t i = 0; i < n; i++) {
+		char line[CFGSYNC_NAME_MAX + 48];
+		int len = snprintf(line, sizeof(line), "%s %" PRIu64 " %u\n", live[i]->name, live[i]->version,
+				   live[i]->origin);
+		mbedtls_sha256_update_ret(&h, (const unsigned char *)line, (size_t)len);
+		mbedtls_sha256_update_ret(&h, live[i]->sha256, 32);
+	}
+	mbedtls_sha256_finish_ret(&h, sum);
+	mbedtls_sha256_free(&h);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", sum[i]);
+	*files = n;
+}

@@ -79,6 +79,13 @@ const struct cfgsync_entry *cfgsync_find(const struct cfgsync_manifest *m, const
 void cfgsync_diff(const struct cfgsync_manifest *local, const struct cfgsync_manifest *offer,
 		  struct cfgsync_names *want, struct cfgsync_names *newer);
 
+/* What two nodes compare to tell they are in sync (twinctl diag): the
+ * live files (tombstones left out: a node that never had a file has none)
+ * by name, each with its version, origin and sha256, hashed into 16 hex
+ * digits; the highest version and how many files. */
+#define CFGSYNC_DIGEST_LEN 17
+void cfgsync_digest(const struct cfgsync_manifest *m, char out[CFGSYNC_DIGEST_LEN], uint64_t *version,
+		    size_t *files);
 /* Manifest <-> kv lines: "clock", "count", file.N.{name,version,origin,
  * deleted,size,sha256}. Decode: 0, or -1 with "sync offer: ..." in err. */
 int cfgsync_encode_offer(const struct cfgsync_manifest *m, struct ctl_resp *r);

@@ -22,6 +22,7 @@
 #include "atomic_file.h"
 #include "ctl_proto.h"
 #include "daemon.h"
+#include "diag_ctl.h"
 #include "identity.h"
 #include "fence_peer_ctl.h"
 #include "log.h"
@@ -493,6 +494,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	/* split brain: the peer asks for our side, or runs our part of a repair */
 	if (who->mode == TLS_CHAN_CLUSTER && sbc_peer_request(c->d, argc, argv, resp))
 		return;
+	/* twinctl diag on the peer asks for our status */
+	if (who->mode == TLS_CHAN_CLUSTER && diag_peer_request(c->d, argc, argv, resp))
+		return;
 	/* fencing: the peer lost the replication link and asks us to outdate our disk */
 	if (who->mode == TLS_CHAN_CLUSTER && fpc_peer_request(c->d, argc, argv, resp))
 		return;
@@ -698,6 +702,13 @@ void cluster_status(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, "sync.files", "%zu", cfgsync_manifest(c->sync)->n);
 		ctl_resp_kv(r, "sync.rounds", "%llu", (unsigned long long)c->sync_rounds);
 		ctl_resp_kv(r, "sync.status", "%s", c->sync_note[0] ? c->sync_note : "idle");
+		char dig[CFGSYNC_DIGEST_LEN];
+		uint64_t ver;
+		size_t live;
+		cfgsync_digest(cfgsync_manifest(c->sync), dig, &ver, &live);
+		ctl_resp_kv(r, "sync.digest", "%s", dig);
+		ctl_resp_kv(r, "sync.version", "%llu", (unsigned long long)ver);
+		ctl_resp_kv(r, "sync.present", "%zu", live);
 	}
 	if (c->evq) {
 		ctl_resp_kv(r, "events.pending", "%zu", evq_count(c->evq));

@@ -33,6 +33,7 @@ struct ctl_resp;
 struct sbc;
 struct fpc;
 struct witness;
+struct diag_ctl;
 
 #define MAX_ALARMS 8
 
@@ -97,6 +98,7 @@ struct twind {
 	struct fpc *fpc;	  /* DRBD fencing: fence-peer answers (fence_peer_ctl.c) */
 	struct sbc *sbc;	  /* split brain: tracking, repair (split_brain_ctl.c) */
 	struct witness *witness;  /* the tie-breaker on the LAN, NULL without one */
+	struct diag_ctl *diag;	  /* twinctl diag's ask of the peer (diag_ctl.c), made on first use */
 	uint64_t witness_back_ms; /* when it was last reached again (ms, monotonic) */
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */

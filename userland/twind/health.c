@@ -59,6 +59,7 @@ struct health {
 	struct subproc proc;
 	uint64_t started_ms, next_ms;
 	char cmd_reason[HEALTH_REASON_MAX]; /* the last failure */
+	uint64_t cmd_runs;		    /* results so far: "pending" until the first */
 
 	enum health_level level;
 	int changed;
@@ -418,6 +419,7 @@ static void cmd_result(struct health *h, int success, const char *fmt, ...)
 		log_info("health: %s (%u in a row, fall %u)", h->cmd_reason, h->verdict.fails + 1,
 			 h->verdict.fall);
 	}
+	h->cmd_runs++;
 	health_verdict_feed(&h->verdict, success);
 }
 
@@ -637,4 +639,16 @@ void health_close(struct health *h)
 	if (h->ep >= 0)
 		close(h->ep);
 	free(h);
+}
+
+const char *health_command_state(const struct health *h, unsigned *fails_in_a_row)
+{
+	*fails_in_a_row = h->verdict.fails;
+	if (!h->cmd[0])
+		return "none";
+	if (!h->cmd_runs)
+		return "pending";
+	/* the verdict (fall/rise) decides; a single failure below fall shows
+	 * in the count */
+	return h->verdict.ok ? "passing" : "failing";
 }

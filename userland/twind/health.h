@@ -106,6 +106,10 @@ int health_ok(const struct health *h);
  * "health command exited 3: <first stderr line>", "health command timed out
  * after 2000 ms", ... */
 const char *health_reason(const struct health *h);
+/* The health command's verdict: "none" (no health_command), "pending"
+ * (not run yet), "passing" or "failing" (after health_fall failures in a
+ * row); the current run of failures in *fails_in_a_row. */
+const char *health_command_state(const struct health *h, unsigned *fails_in_a_row);
 /* 1 once after the level or, while not OK, the reason changed (cleared by
  * the call): the daemon polls it after health_dispatch, updates its alarm
  * and feeds FE_HEALTH_FAIL / FE_HEALTH_OK. */

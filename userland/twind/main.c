@@ -23,6 +23,7 @@
 #include "ctl_server.h"
 #include "daemon.h"
 #include "beacon.h"
+#include "diag_ctl.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
@@ -508,6 +509,7 @@ static void shutdown_daemon(struct twind *d)
 	if (d->ctl)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
+	diag_close(d); /* after the peer channel: no answer comes any more */
 	sbc_close(d);
 	fpc_close(d);
 	if (d->witness)

@@ -11,6 +11,7 @@
 #include "ctl_proto.h"
 #include "beacon.h"
 #include "daemon.h"
+#include "diag_ctl.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
@@ -19,6 +20,7 @@
 #include "power.h"
 #include "replica.h"
 #include "split_brain_ctl.h"
+#include "vip.h"
 #include "witness.h"
 
 static const char *role_of(int state, int holds)
@@ -148,6 +150,18 @@ static void status_node(struct twind *d, struct ctl_resp *r)
 	ctl_resp_kv(r, "node.stalls", "%llu", (unsigned long long)d->beat_overruns);
 }
 
+/* vip.N.present: the kernel's answer, not twind's belief (vip.N.held);
+ * diag compares them and asks the peer the same */
+static void vip_present_kv(struct twind *d, size_t i, struct ctl_resp *r)
+{
+	char k[32];
+	int p = d->vip ? vip_present(d->vip, &d->cfg.vips[i]) : -1;
+
+	snprintf(k, sizeof(k), "vip.%zu.present", i);
+	if (p >= 0)
+		ctl_resp_kv(r, k, "%s", tf(p));
+}
+
 static void status_peer(struct twind *d, struct ctl_resp *r)
 {
 	const struct peer *p = &d->peer;
@@ -217,6 +231,7 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, k, "%s/%u", inet_ntoa(d->cfg.vips[i].addr), d->cfg.vips[i].prefix);
 		snprintf(k, sizeof(k), "vip.%zu.held", i);
 		ctl_resp_kv(r, k, "%s", tf(d->holds_vip));
+		vip_present_kv(d, i, r);
 	}
 	ctl_resp_kv(r, "heartbeat.interval_us", "%u", d->cfg.hb_interval_us);
 	ctl_resp_kv(r, "heartbeat.misses", "%u", d->cfg.hb_misses);
@@ -237,11 +252,14 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, "fence.dropped_arp", "%llu", (unsigned long long)arp);
 		ctl_resp_kv(r, "fence.dropped_ip", "%llu", (unsigned long long)ip);
 	}
+	/* the resource even while its state cannot be read: diag tells
+	 * "not configured" from "unknown" */
+	if (replica_enabled(d))
+		ctl_resp_kv(r, "drbd.resource", "%s", d->cfg.drbd_resource);
 	if (replica_enabled(d) && d->drbd_st_ok) {
 		const struct drbd_status *st = &d->drbd_st;
 		char line[160];
 		drbd_format(st, d->cfg.drbd_resource, line, sizeof(line));
-		ctl_resp_kv(r, "drbd.resource", "%s", d->cfg.drbd_resource);
 		ctl_resp_kv(r, "drbd.conn", "%s", st->conn);
 		ctl_resp_kv(r, "drbd.role", "%s", drbd_role_name(st->role));
 		ctl_resp_kv(r, "drbd.peer_role", "%s", drbd_role_name(st->peer_role));
@@ -350,7 +368,9 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 			ctl_resp_kv(r, "vip.0.addr", "%s/%u", inet_ntoa(d->cfg.vips[0].addr),
 				    d->cfg.vips[0].prefix);
 			ctl_resp_kv(r, "vip.0.held", "true");
+			vip_present_kv(d, 0, r);
 		}
+		diag_status(d, r);
 		cluster_status(d, r);
 		return;
 	}
@@ -367,9 +387,12 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		status_rest(d, r);
 		sbc_status(d, r);
 		fpc_status(d, r);
+		diag_status(d, r);
 		cluster_status(d, r);
 		return;
 	}
+	if (diag_ctl(d, argc, argv, r))
+		return;
 	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "enable")) {
 		log_info("admin: failover enabled");
 		admin(d, FE_FAILOVER_ENABLE, r);
@@ -421,6 +444,6 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	ctl_resp_err(r,
 		     "unknown request '%s' (try: status, ping, version, failover enable|disable, "
-		     "restore, takeover [--force], release)",
+		     "restore, takeover [--force], release, diag peer|result)",
 		     argv[0]);
 }
