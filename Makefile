@@ -70,7 +70,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-console $(BUILD)/twin-bundle $(BUILD)/twin-exporter $(TOOLS)
 
 help:
-	@echo "make              build twind, twinctl and the test tools into $(BUILD)/"
+	@echo "make              build twind, twinctl, twin-console, twin-exporter and the test tools into $(BUILD)/"
 	@echo "make test         every test (unit under ASan/UBSan, net, lint); needs root"
 	@echo "make test-unit    unit tests under ASan/UBSan"
 	@echo "make test-net     namespace tests with real twind pairs (root)"
