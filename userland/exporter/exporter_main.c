@@ -50,7 +50,8 @@ static int open_listener(const char *spec, char *err, size_t errlen)
 
 	if (listen_addr_parse(spec, &a, why, sizeof(why)) < 0)
 		return snprintf(err, errlen, "listen address '%s': %s", spec, why), -1;
-	int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a client gone between poll and accept must not stop the server */
+	int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return snprintf(err, errlen, "socket: %s", strerror(errno)), -1;
 	/* v6only: "[::]:P" means IPv6 only, as written; IPv4 needs its own address */
