@@ -3,6 +3,7 @@
 # Layout of the build tree (BUILD, default build/; build-san/ for SAN=1):
 #   libtwin.a   userland/lib/*.c           shared: wire format, config, control protocol, log
 #   libtwind.a  userland/twind/*.c (but main.c) + userland/bpf/*.c loaders
+#   libexporter.a  userland/exporter/*.c but the HTTP side (exporter_main.c, http.c)
 #   twind, twinctl, tools/*, tests/*
 
 CC      ?= cc
@@ -35,15 +36,20 @@ ifeq ($(TEST_HOOKS),1)
 HARDEN  += -DTWIN_TEST_HOOKS
 endif
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP \
-           -Iuserland/lib -Iuserland/twind -Iuserland/bpf -Iuserland/panel -Ikmod -I$(BUILD)/gen $(PKG_CFLAGS)
+           -Iuserland/lib -Iuserland/twind -Iuserland/bpf -Iuserland/panel -Iuserland/exporter -Ikmod \
+           -I$(BUILD)/gen $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 LDLIBS   = -pthread $(PKG_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto -lelf -lz
+# only twin-exporter links libmicrohttpd
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 LIB_SRC   := $(wildcard userland/lib/*.c)
 TWIND_SRC := $(filter-out userland/twind/main.c,$(wildcard userland/twind/*.c)) \
              $(filter-out %.bpf.c,$(wildcard userland/bpf/*.c))
 CTL_SRC   := $(wildcard userland/twinctl/*.c)
 PANEL_SRC := $(filter-out userland/panel/console_main.c,$(wildcard userland/panel/*.c))
+EXPORTER_MAIN := userland/exporter/exporter_main.c userland/exporter/http.c
+EXPORTER_SRC  := $(filter-out $(EXPORTER_MAIN),$(wildcard userland/exporter/*.c))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BPF_SRC   := $(wildcard userland/bpf/*.bpf.c)
@@ -53,6 +59,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBTWIN  := $(BUILD)/libtwin.a
 LIBTWIND := $(BUILD)/libtwind.a
 LIBPANEL := $(BUILD)/libpanel.a
+LIBEXPORTER := $(BUILD)/libexporter.a
 BPF_OBJ  := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.bpf.o,$(BPF_SRC))
 SKELS    := $(patsubst userland/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
@@ -60,10 +67,10 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: deps units all help test test-unit test-net fuzz check-format cppcheck format clean bench demo demo-ns
 .SECONDARY:
-all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-console $(BUILD)/twin-bundle $(TOOLS)
+all: $(BUILD)/twind $(BUILD)/twinctl $(BUILD)/twin-console $(BUILD)/twin-bundle $(BUILD)/twin-exporter $(TOOLS)
 
 help:
-	@echo "make              build twind, twinctl and the test tools into $(BUILD)/"
+	@echo "make              build twind, twinctl, twin-console, twin-exporter and the test tools into $(BUILD)/"
 	@echo "make test         every test (unit under ASan/UBSan, net, lint); needs root"
 	@echo "make test-unit    unit tests under ASan/UBSan"
 	@echo "make test-net     namespace tests with real twind pairs (root)"
@@ -111,6 +118,10 @@ $(LIBPANEL): $(call obj,$(PANEL_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBEXPORTER): $(call obj,$(EXPORTER_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/twind: $(call obj,userland/twind/main.c) $(LIBTWIND) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -121,6 +132,10 @@ $(BUILD)/twinctl: $(call obj,$(CTL_SRC)) $(LIBTWIN)
 $(BUILD)/twin-console: $(call obj,userland/panel/console_main.c) $(LIBPANEL) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Prometheus metrics over HTTP from the control socket (docs/METRICS.md)
+$(BUILD)/twin-exporter: $(call obj,$(EXPORTER_MAIN)) $(LIBEXPORTER) $(LIBTWIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS)
+
 # host tool: makes and checks signed update bundles (firmware/, tests)
 $(BUILD)/twin-bundle: $(call obj,userland/twin-bundle/twin-bundle.c) $(LIBTWIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -129,7 +144,7 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBPANEL) $(LIBTWIND) $(LIBTWIN)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBPANEL) $(LIBEXPORTER) $(LIBTWIND) $(LIBTWIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -142,7 +157,7 @@ VM_IMAGE = $(BUILD)/image/qemu-x86_64/disk.img
 image: $(BUILD)/twin-bundle kmod
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/product TEST_HOOKS=0 \
 		$(BUILD)/product/twind $(BUILD)/product/twinctl $(BUILD)/product/twin-console \
-		$(BUILD)/product/twin-bundle
+		$(BUILD)/product/twin-bundle $(BUILD)/product/twin-exporter
 	./firmware/build-image.sh $(BOARD) $(BUILD) $(BUILD)/product
 
 # kmod/*.ko against the linux-headers of the image's kernel (firmware/build-kmod.sh)
@@ -196,8 +211,8 @@ format:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -D__linux__ \
-		-Iuserland/lib -Iuserland/twind -Iuserland/panel userland/lib userland/twind userland/twinctl \
-		userland/twin-bundle userland/panel \
+		-Iuserland/lib -Iuserland/twind -Iuserland/panel -Iuserland/exporter userland/lib userland/twind \
+		userland/twinctl userland/twin-bundle userland/panel userland/exporter \
 		tests/unit tests/tools tests/fuzz
 
 clean:

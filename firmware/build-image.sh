@@ -5,7 +5,8 @@
 #   firmware/build-image.sh BOARD BUILD_DIR
 #
 # In:  board/BOARD/ (board.conf, overlay/, post-build.sh), rootfs/ (common
-#      layer), BUILD_DIR/twind, twinctl, twin-console, twin-bundle, gen/*.bpf.o, kmod/*.ko.
+#      layer), BUILD_DIR/twind, twinctl, twin-console, twin-exporter, twin-bundle, gen/*.bpf.o,
+#      kmod/*.ko.
 #      IMAGE_VERSION (default 0.1.0).
 #      UPDATE_KEY: the private key that signs update bundles (PEM, ECDSA
 #      P-256); UPDATE_PUBKEY: its public key, which the image trusts. Without
@@ -35,7 +36,7 @@ BOARD_DIR=$TOP/board/$BOARD
 IMAGE_VERSION=${IMAGE_VERSION:-0.1.0}
 
 need_tools apt-get dpkg-deb mksquashfs sgdisk mkfs.vfat mcopy mmd cpio grub-mkimage objdump strip
-for f in twind twinctl twin-console twin-bundle; do
+for f in twind twinctl twin-console twin-exporter twin-bundle; do
 	[ -x "$BIN/$f" ] || die "$BIN/$f missing: run make first"
 done
 
@@ -75,7 +76,8 @@ kimg=$(deb_depends "$(deb_file linux-image-amd64)" | grep '^linux-image-' | head
 [ -n "$kimg" ] || die "linux-image-amd64 names no versioned kernel"
 pool_add linux-image-amd64 "$kimg"
 pool_add_with_libs busybox-static drbd-utils dropbear-bin e2fsprogs openntpd
-pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl" "$BIN/twin-console")
+# (twin-exporter brings libmicrohttpd12 and what it links)
+pool_add_with_libs $(host_lib_packages "$BIN/twind" "$BIN/twinctl" "$BIN/twin-console" "$BIN/twin-exporter")
 # the front panel's LCDd, when the board has one
 if [ -n "${BOARD_LCD_DRIVER:-}" ]; then pool_add_with_libs lcdproc; fi
 KVER=$(kernel_version)
@@ -88,7 +90,7 @@ mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,dev,proc,sys,run,tmp,data,root,b
 chmod 700 "$ROOT/root"
 chmod 1777 "$ROOT/tmp"
 # busybox: one link per applet, but no network servers (nothing may listen
-# except SSH and twind)
+# except SSH, twind, and twin-exporter where metrics_listen says)
 cp "$POOL/bin/busybox" "$ROOT/bin/busybox"
 "$POOL/bin/busybox" --list-full | while read -r a; do
 	case ${a##*/} in
@@ -111,7 +113,9 @@ cp "$POOL/usr/sbin/ntpd" "$POOL/usr/sbin/ntpctl" "$ROOT/usr/sbin/"
 install -m 755 "$BIN/twind" "$ROOT/usr/sbin/twind"
 install -m 755 "$BIN/twinctl" "$ROOT/usr/sbin/twinctl"
 install -m 755 "$BIN/twin-console" "$ROOT/usr/sbin/twin-console"
-strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl" "$ROOT/usr/sbin/twin-console"
+install -m 755 "$BIN/twin-exporter" "$ROOT/usr/sbin/twin-exporter"
+strip --strip-unneeded "$ROOT/usr/sbin/twind" "$ROOT/usr/sbin/twinctl" "$ROOT/usr/sbin/twin-console" \
+	"$ROOT/usr/sbin/twin-exporter"
 install -m 644 "$UPDATE_PUBKEY" "$ROOT/usr/share/twin/update-key.pub"
 for o in "$BIN"/gen/*.bpf.o; do
 	[ -e "$o" ] && install -m 644 "$o" "$ROOT/usr/lib/twin/bpf/"

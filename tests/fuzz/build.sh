@@ -31,6 +31,8 @@ declare -A SOURCES=(
 		userland/panel/lcd_layout.c userland/panel/lcdproc.c userland/panel/term_input.c
 		userland/panel/term_layout.c userland/lib/status_render.c userland/lib/size_fmt.c
 		userland/lib/ctl_proto.c userland/lib/int_parse.c"
+	[metrics]="userland/exporter/metrics_render.c userland/exporter/expo.c userland/lib/ctl_proto.c
+		userland/lib/int_parse.c userland/lib/text_escape.c userland/lib/node_state.c"
 )
 # target -> extra link flags
 declare -A LIBS=(
@@ -65,7 +67,7 @@ seeds=tests/fuzz/corpus/$target
 mkdir -p "$out" "$corpus"
 
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
-	-Iuserland/lib -Iuserland/twind -Iuserland/panel)
+	-Iuserland/lib -Iuserland/twind -Iuserland/panel -Iuserland/exporter)
 # shellcheck disable=SC2206 # word splitting of the tables is intended
 srcs=(${SOURCES[$target]})
 # shellcheck disable=SC2206

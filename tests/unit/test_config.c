@@ -75,6 +75,7 @@ static const char full[] =
     "sched_priority 0\n"
     "sync_dir /data/twin/sync\n"
     "event_queue_max 500\n"
+    "metrics_listen 10.0.0.5:9946\n"
     "drbd_resource r0"; /* no final newline */
 
 static int parse(const char *text, struct twin_config *c, char *err, size_t errlen)
@@ -158,6 +159,7 @@ static void test_full(void)
 	CHECK_STR(c.drbd_resource, "r0");
 	CHECK_STR(c.sync_dir, "/data/twin/sync");
 	CHECK_EQ(c.event_queue_max, 500u);
+	CHECK_STR(c.metrics_listen, "10.0.0.5:9946");
 }
 
 static void check_defaults(const struct twin_config *c)
@@ -199,6 +201,7 @@ static void check_defaults(const struct twin_config *c)
 	CHECK_STR(c->state_dir, "/var/lib/twin");
 	CHECK_STR(c->control_socket, "/run/twin/twind.sock");
 	CHECK_STR(c->control_group, "");
+	CHECK_STR(c->metrics_listen, "");
 	CHECK_EQ(c->control_port, 6941);
 	CHECK_STR(c->admin_password_file, "");
 	CHECK_EQ(c->xdp_mode, 0);
@@ -475,6 +478,13 @@ static const struct bad bads[] = {
     W("node_name \"node a\"\n", "t.conf:1: node_name: 'node a' has a bad character at position 5"),
     B("control_group wheel!\n", "t.conf:8: control_group: 'wheel!' has a bad character"),
     B("drbd_resource r/0\n", "t.conf:8: drbd_resource: 'r/0' has a bad character"),
+    /* where twin-exporter listens: numeric, with a port */
+    B("metrics_listen localhost:9946\n",
+      "t.conf:8: metrics_listen: 'localhost:9946': 'localhost' is not an IPv4 address"),
+    B("metrics_listen 10.0.0.5\n", "t.conf:8: metrics_listen: '10.0.0.5': expected ADDRESS:PORT"),
+    B("metrics_listen 10.0.0.5:0\n",
+      "t.conf:8: metrics_listen: '10.0.0.5:0': port must be a number 1..65535"),
+    B("metrics_listen [::1:9946\n", "t.conf:8: metrics_listen: '[::1:9946': expected [IPv6]:PORT"),
     /* paths and commands */
     W("key_file etc/twin/key\n", "t.conf:1: key_file: 'etc/twin/key' must be an absolute path"),
     B("state_dir \"\"\n", "t.conf:8: state_dir: '' must be an absolute path"),
@@ -664,6 +674,7 @@ static const char *const all_keys[] = {
     "active_jobs_timeout",
     "sync_dir",
     "event_queue_max",
+    "metrics_listen",
 };
 /* clang-format on */
 
@@ -780,7 +791,7 @@ static void test_file(void)
 	close(fd);
 	CHECK_EQ(config_parse_file(path, &c, err, sizeof(err)), -1);
 	char want[128];
-	snprintf(want, sizeof(want), "%s:57: node_id given twice (first at line 6)", path);
+	snprintf(want, sizeof(want), "%s:58: node_id given twice (first at line 6)", path);
 	CHECK_STR(err, want);
 
 	/* Over 1 MiB is refused before reading. */

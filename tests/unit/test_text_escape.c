@@ -46,7 +46,34 @@ static void test_bounds(void)
 	CHECK_EQ(text_escape(out, 0, "x"), 0);
 }
 
+static void check_label(const char *in, const char *want)
+{
+	char out[128];
+
+	text_escape_label(out, sizeof(out), in);
+	if (strcmp(out, want))
+		fprintf(stderr, "label: got '%s', want '%s'\n", out, want);
+	CHECK_STR(out, want);
+}
+
+/* Prometheus label values: only \\ \" \n are escapes there */
+static void test_label(void)
+{
+	char out[8];
+
+	check_label("eth1", "eth1");
+	check_label("a\"b\\c\nd", "a\\\"b\\\\c\\nd");
+	check_label("caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac");
+	check_label("\t\x1b\x7f", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	check_label("\xc2\x9b|\xff|\xc3", "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd");
+	CHECK_EQ(text_escape_label(out, sizeof(out), "abcdef\""), 6); /* never half an escape */
+	CHECK_STR(out, "abcdef");
+	CHECK_EQ(text_escape_label(out, sizeof(out), "abcde\xff"), 5); /* nor half of U+FFFD */
+	CHECK_EQ(text_escape_label(out, 0, "x"), 0);
+}
+
 TEST_MAIN("text_escape", {
 	test_escape();
 	test_bounds();
+	test_label();
 })

@@ -6,6 +6,7 @@
  * The parse works on a private copy and copies it out only on success, so
  * a bad file (e.g. at reload) never leaves a half-written config behind. */
 #include "config.h"
+#include "listen_addr.h"
 #include "text_file.h"
 
 #include <arpa/inet.h>
@@ -49,6 +50,7 @@ enum kind {
 	K_WMETHOD, /* arp|icmp */
 	K_SBAUTO,  /* off|discard-zero-changes */
 	K_CONSOLE, /* locked|open|off */
+	K_LISTEN,  /* ADDR:PORT of a listening socket (listen_addr.h) */
 };
 
 #define F_REQUIRED 1u
@@ -134,6 +136,7 @@ static const struct key_def keys[] = {
     {"drbd_resource", K_NAME, FLD(drbd_resource), 1, CFG_NAME_MAX - 1, 0, F_EMPTY_OK},
     {"sync_dir", K_PATH, FLD(sync_dir), 1, CFG_PATH_MAX - 1, 0, F_EMPTY_OK},
     {"event_queue_max", K_UINT, FLD(event_queue_max), 10, 100000, 0, 0},
+    {"metrics_listen", K_LISTEN, FLD(metrics_listen), 0, LISTEN_ADDR_MAX - 1, 0, F_EMPTY_OK},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -581,6 +584,23 @@ static int parse_port(struct parser *p, const char *s)
 	return 0;
 }
 
+/* metrics_listen: checked here, so twind -t reports a bad address before
+ * the exporter ever starts */
+static int parse_listen(struct parser *p, const struct key_def *k, const char *s, char *out)
+{
+	char vb[VIS_MAX + 4], why[96];
+	struct listen_addr a;
+
+	if (!*s && (k->flags & F_EMPTY_OK)) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (listen_addr_parse(s, &a, why, sizeof(why)) < 0)
+		return fail(p, "%s: '%s': %s", k->name, vis(vb, s), why);
+	strcpy(out, s); /* listen_addr_parse refused anything longer than the field */
+	return 0;
+}
+
 static int parse_value(struct parser *p, const struct key_def *k, const struct tokens *t)
 {
 	void *field = (char *)&p->cfg + k->off;
@@ -679,6 +699,8 @@ static int parse_value(struct parser *p, const struct key_def *k, const struct t
 			return fail(p, "%s: '%s' is not a console setting (use locked, open or off)", k->name,
 				    vis(vb, s));
 		return 0;
+	case K_LISTEN:
+		return parse_listen(p, k, s, field);
 	case K_SBAUTO:
 		if (!strcmp(s, "off"))
 			*(int *)field = CFG_SB_AUTO_OFF;

@@ -9,6 +9,8 @@
 #define TWIN_CONFIG_H
 
 #include <netinet/in.h>
+
+#include "listen_addr.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +134,7 @@ struct twin_config {
 	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
 	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
 	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
+	char metrics_listen[LISTEN_ADDR_MAX]; /* twin-exporter's ADDR:PORT, "" = no exporter (default) */
 };
 
 /* Fill defaults, then parse. Returns 0, or -1 with "FILE:LINE: message" in

@@ -63,3 +63,34 @@ size_t text_escape(char *dst, size_t len, const char *src)
 	dst[o] = 0;
 	return o;
 }
+
+size_t text_escape_label(char *dst, size_t len, const char *src)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	while (*u) {
+		const char *piece = (const char *)u;
+		size_t n = 1, used = 1;
+		unsigned c = *u;
+
+		if (c == '\\' || c == '"' || c == '\n') {
+			piece = c == '\\' ? "\\\\" : c == '"' ? "\\\"" : "\\n";
+			n = 2;
+		} else if (c >= 0x80 && (n = utf8_len(u)) > 0) {
+			used = n;
+		} else if (c < 0x20 || c == 0x7f || c >= 0x80) {
+			piece = "\xef\xbf\xbd"; /* U+FFFD */
+			n = 3;
+		}
+		if (o + n >= len)
+			break;
+		memcpy(dst + o, piece, n);
+		o += n;
+		u += used;
+	}
+	dst[o] = 0;
+	return o;
+}

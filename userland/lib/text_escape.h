@@ -13,4 +13,11 @@
  * small. Returns the length written. */
 size_t text_escape(char *dst, size_t len, const char *src);
 
+/* The same text as a label value of the Prometheus text format (0.0.4),
+ * without the quotes: backslash, double quote and newline as \\ \" \n, the
+ * only escapes the format has; other control bytes, C1 controls and bytes of
+ * malformed UTF-8 as U+FFFD (a scraper refuses invalid UTF-8). Cut at a
+ * character boundary like text_escape. Returns the length written. */
+size_t text_escape_label(char *dst, size_t len, const char *src);
+
 #endif

@@ -209,11 +209,22 @@ static void alarms_follow(struct twind *d)
 	}
 }
 
+/* Before apply: a claim can finish inside it (a nested FE_CLAIM_DONE),
+ * and that takeover is counted under the reason that began it. */
+static void count_takeover(struct twind *d, const struct fsm_event *ev, struct fsm_result r)
+{
+	if (r.to == NS_ACTIVATING && r.from != NS_ACTIVATING)
+		d->takeover_why = takeover_reason_of(ev->type, r.from, ev->peer_state);
+	else if (r.to == NS_ACTIVE && r.from == NS_ACTIVATING)
+		d->takeovers[d->takeover_why]++;
+}
+
 void act_event(struct twind *d, enum fsm_event_type type)
 {
 	struct fsm_event ev = make_event(d, type);
 	struct fsm_result r = fsm_step(&d->fsm, &ev);
 
+	count_takeover(d, &ev, r);
 	apply(d, r);
 	alarms_follow(d);
 	sbc_after_step(d, r.from, r.to, r.reason);

@@ -15,7 +15,9 @@
 #include "clock.h"
 #include "fsm.h"
 #include "hb_wire.h"
+#include "loop_stats.h"
 #include "peer.h"
+#include "takeover_reason.h"
 #include "version.h"
 
 struct hbx;
@@ -65,6 +67,7 @@ struct twind {
 	uint64_t beat_overruns;	     /* ticks we were too late for: our own stalls */
 	uint64_t lease_dry_seen;     /* lease ticks without a frame, as last checked (act_check_lapse) */
 	int rx_ev, rx_fresh, rx_any; /* beats read, not yet reported (beat.c) */
+	struct loop_stats loop;	     /* how long the loop's turns take (main.c run) */
 
 	/* failover IP */
 	struct fence *fence;
@@ -77,6 +80,9 @@ struct twind {
 	uint64_t garp_next_ns;
 	uint64_t garp_refresh_next_ns;
 	uint64_t claims, releases;
+	/* takeovers finished (Activating -> Active) by what began them */
+	uint64_t takeovers[TR_COUNT];
+	enum takeover_reason takeover_why; /* of the takeover in progress */
 
 	struct cluster *cluster;       /* identity, peer channel, pairing */
 	struct drbd_ctl drbd;	       /* drbdadm in flight (replica.c) */

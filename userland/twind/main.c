@@ -547,6 +547,7 @@ static int run(struct twind *d)
 			log_err("epoll_wait: %s", strerror(errno));
 			return -1;
 		}
+		uint64_t t0 = mono_ns();
 		for (int i = 0; i < n; i++)
 			ready |= 1u << evs[i].data.u32;
 		/* a stall past the lease is known before any beat is judged */
@@ -594,6 +595,8 @@ static int run(struct twind *d)
 			on_cluster(d, cluster_on_timer(d));
 		if (ready & (1u << T_SIG))
 			on_signal(d);
+		uint64_t t1 = mono_ns();
+		loop_stats_add(&d->loop, t1, t1 - t0);
 	}
 	return 0;
 }

@@ -305,6 +305,13 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 	}
 	ctl_resp_kv(r, "failover.claims", "%llu", (unsigned long long)d->claims);
 	ctl_resp_kv(r, "failover.releases", "%llu", (unsigned long long)d->releases);
+	for (int i = 0; i < TR_COUNT; i++) {
+		snprintf(k, sizeof(k), "failover.reason.%s", takeover_reason_name(i));
+		ctl_resp_kv(r, k, "%llu", (unsigned long long)d->takeovers[i]);
+	}
+	ctl_resp_kv(r, "loop.iteration_max_us", "%llu",
+		    (unsigned long long)(loop_stats_max_ns(&d->loop, mono_ns()) / 1000));
+	ctl_resp_kv(r, "loop.turns", "%llu", (unsigned long long)d->loop.turns);
 }
 
 /* Run an admin event and report what it did: the FSM refuses with a reason
