@@ -8,7 +8,7 @@
 # In:  kmod/ (Kbuild, *.c, *.h); the image's kernel is the one
 #      linux-image-amd64 in $DL names, as in build-image.sh (DL shared with
 #      it, default BUILD_DIR/dl).
-# Out: BUILD_DIR/kmod/*.ko   debug info stripped; build-image.sh installs
+# Out: BUILD_DIR/kmod/*.ko   debug info stripped, signed; build-image.sh installs
 #      them into /lib/modules/KVER/extra/ and S05modules loads them.
 #      BUILD_DIR/kmod.work/  headers root, build copy of the sources,
 #      packages.txt (cache: a rerun with nothing changed rebuilds nothing).
@@ -27,7 +27,7 @@ HROOT=$WORK/headers
 MANIFEST=$WORK/packages.txt
 SRC=$WORK/src
 
-need_tools apt-get dpkg-deb make gcc-12 objcopy strip
+need_tools apt-get dpkg-deb make gcc-12 objcopy strip openssl
 [ -f "$TOP/kmod/Kbuild" ] || die "kmod/Kbuild missing"
 mkdir -p "$OUT" "$WORK" "$DL"
 T0=$(date +%s)
@@ -115,7 +115,22 @@ make -s -C "$KDIR" M="$SRC" \
 }
 grep -v 'Skipping BTF generation' "$WORK/make.log" >&2 || true
 
-# ---- out: stripped .ko files whose vermagic is the image's kernel ----
+# ---- the signing key: KMOD_SIGN_KEY (PEM: private key and certificate),
+# else one made for this build tree and kept (docs/BEACON.md "Signing") ----
+KEY=${KMOD_SIGN_KEY:-$WORK/signing_key.pem}
+if [ ! -s "$KEY" ]; then
+	[ -z "${KMOD_SIGN_KEY:-}" ] || die "KMOD_SIGN_KEY $KMOD_SIGN_KEY: no such key"
+	log "kmod: making the module signing key $KEY"
+	openssl req -new -nodes -utf8 -sha256 -days 36500 -batch -x509 -newkey rsa:3072 \
+		-subj "/O=Twin/CN=Twin kernel module signing key" -outform PEM \
+		-keyout "$KEY.tmp" -out "$KEY.crt" 2>/dev/null || die "openssl: cannot make a signing key"
+	cat "$KEY.tmp" "$KEY.crt" >"$KEY.new" && rm -f "$KEY.tmp" "$KEY.crt" && chmod 600 "$KEY.new" &&
+		mv "$KEY.new" "$KEY"
+fi
+openssl x509 -in "$KEY" -outform DER -out "$OUT/signing_key.x509" 2>/dev/null ||
+	die "$KEY: no certificate in it"
+
+# ---- out: stripped, signed .ko files whose vermagic is the image's kernel ----
 rm -f "$OUT"/*.ko
 n=0
 for ko in "$SRC"/*.ko; do
@@ -127,6 +142,9 @@ for ko in "$SRC"/*.ko; do
 	"$KVER "*) ;;
 	*) die "$name: vermagic '$vm' is not kernel $KVER" ;;
 	esac
+	# signed after the strip: the signature covers the bytes as loaded
+	"$KDIR/scripts/sign-file" sha256 "$KEY" "$OUT/signing_key.x509" "$OUT/$name.tmp" ||
+		die "$name: sign-file failed"
 	touch -d "@$SOURCE_DATE_EPOCH" "$OUT/$name.tmp"
 	mv "$OUT/$name.tmp" "$OUT/$name"
 	n=$((n + 1))

@@ -55,6 +55,11 @@ install_modules() {
 	if [ -d "$KMOD_OUT" ] && ls "$KMOD_OUT"/*.ko >/dev/null 2>&1; then
 		mkdir -p "$dst/extra"
 		cp "$KMOD_OUT"/*.ko "$dst/extra/"
+		# the certificate a board enforcing signatures enrolls (mokutil --import)
+		if [ -e "$KMOD_OUT/signing_key.x509" ]; then
+			mkdir -p "$root/usr/share/twin"
+			cp "$KMOD_OUT/signing_key.x509" "$root/usr/share/twin/kmod-signing.der"
+		fi
 	fi
 	"$BUSYBOX_HOST" depmod -b "$root" "$kver"
 }

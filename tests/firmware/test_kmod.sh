@@ -80,6 +80,12 @@ check "genl family name 'twin_hb' in the module" \
 check "imports genl_register_family, hrtimer_resolution" \
 	bash -c "nm -u '$KO' | grep -qw genl_register_family && nm -u '$KO' | grep -qw hrtimer_resolution"
 check "debug info stripped" bash -c "! readelf -S '$KO' | grep -q '\.debug_'"
+# signed by the build key: the module ends in the kernel's signature magic,
+# and its PKCS#7 signature verifies against the certificate shipped
+check "signed (\"~Module signature appended~\" at the end)" \
+	bash -c "tail -c 28 '$KO' | grep -aq '~Module signature appended~'"
+check "certificate signing_key.x509 next to the module: $(openssl x509 -inform DER -in "$OUT/signing_key.x509" -noout -subject 2>/dev/null)" \
+	bash -c "openssl x509 -inform DER -in '$OUT/signing_key.x509' -noout -subject | grep -q 'Twin kernel module signing key'"
 check "kmod/ source tree left clean" \
 	bash -c "[ -z \"\$(cd '$TOP/kmod' && find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name modules.order)\" ]"
 

@@ -14,7 +14,7 @@
 
 BC_TOOLS=""
 
-# bc_qemu_args: a read-only squashfs with the test tool, as virtio disk vdb
+# bc_qemu_args: a read-only squashfs with the test tool, as a virtio disk
 bc_qemu_args() {
 	local dir=$SYS_DIR/tools
 	[ -x "$SYS_TOP/build/tools/hbgenl" ] || return 0
@@ -24,9 +24,10 @@ bc_qemu_args() {
 	[ -n "$BC_TOOLS" ] && printf -- '-drive file=%s,if=virtio,format=raw,readonly=on ' "$BC_TOOLS"
 }
 
-# bc_tool N ARGS: hbgenl in VM N (mounted on first use)
+# bc_tool N ARGS: hbgenl in VM N; its disk (the one squashfs among the
+# test's extra disks) mounted on first use
 bc_tool() {
-	vm_run "$1" "{ [ -x /run/tools/hbgenl ] || { mkdir -p /run/tools && mount -t squashfs -o ro /dev/vdb /run/tools; }; } 2>/dev/null; /run/tools/hbgenl $2" 30
+	vm_run "$1" "[ -x /run/tools/hbgenl ] || { mkdir -p /run/tools; for d in /dev/vd[b-z]; do mount -t squashfs -o ro \$d /run/tools 2>/dev/null && break; done; }; /run/tools/hbgenl $2" 30
 }
 
 bc_beacon() { raw_get "$1" heartbeat.beacon; }
@@ -112,11 +113,17 @@ bc_cadence() {
 	note "12 VM $a's beacon switches: $sw; VM $b: heartbeat link down $((down1 - down0)) times, beats lost $((lost1 - lost0)) over the whole run"
 	[ "$(state $a)/$(state $b)" = "$st0" ] || { ok12=0 why="${why:+$why; }states changed: $st0 -> $(state $a)/$(state $b)"; }
 	[ "$down1" = "$down0" ] || { ok12=0 why="${why:+$why; }the heartbeat link went down $((down1 - down0)) times"; }
+	local iv=${SYS_HB_INTERVAL:-50ms} med
+	iv=${iv%ms}
 	for w in "$w1" "$w2" "$w3" "$w4"; do
-		[[ $w == *"no beats"* ]] && { ok12=0 why="${why:+$why; }no beats measured"; }
+		[[ $w == *"no beats"* ]] && { ok12=0 why="${why:+$why; }no beats measured"; continue; }
+		# the cadence: the median gap within a millisecond (one bucket) of the interval
+		med=$(sed -n 's/.*median \([0-9]*\) ms.*/\1/p' <<<"$w")
+		[ -n "$med" ] && [ "$med" -ge $((iv - 1)) ] && [ "$med" -le "$iv" ] ||
+			{ ok12=0 why="${why:+$why; }median gap ${med:-?} ms, not the ${iv} ms interval (${w%%:*})"; }
 	done
 	if [ $ok12 = 1 ]; then
-		ok "12 beats at the 50 ms cadence, kernel and userland, idle and loaded; rmmod/insmod under way: fallback and back, no failover ($st0), link never down, $((lost1 - lost0)) beats lost"
+		ok "12 beats at the ${SYS_HB_INTERVAL:-50ms} cadence, kernel and userland, idle and loaded; rmmod/insmod under way: fallback and back, no failover ($st0), link never down, $((lost1 - lost0)) beats lost"
 	else
 		nok "12 cadence and rmmod/insmod: $why"
 	fi
@@ -132,6 +139,26 @@ bc_attack() {
 		ok "12 malformed requests to twin_hb refused ($(grep '^attack:' <<<"$out")), the beacon still beats, dmesg clean"
 	else
 		nok "12 malformed requests (${out: -300}; dmesg: $d)"
+	fi
+}
+
+# bc_ifchurn N OTHER: eth1 down, renamed and back, up while VM N's module
+# beats on it: the path beats again, no failover, nothing in dmesg
+bc_ifchurn() {
+	local a=$1 b=$2 s0 s1 st0 down0 down1
+	st0="$(state $a)/$(state $b)"
+	down0=$(raw_get $b path.1.down_count)
+	vm_run $a "ip link set eth1 down; ip link set eth1 name hbchurn; ip link set hbchurn name eth1; ip link set eth1 up" 20 >/dev/null
+	sleep 4
+	s0=$(bc_tool $a status | sed -n 's/^path0.sent=//p' | tr -d '\r')
+	sleep 2
+	s1=$(bc_tool $a status | sed -n 's/^path0.sent=//p' | tr -d '\r')
+	down1=$(raw_get $b path.1.down_count)
+	if [ -n "$s0" ] && [ -n "$s1" ] && [ "$s1" -gt "$s0" ] && [ "$(state $a)/$(state $b)" = "$st0" ] &&
+		[ "$down1" = "$down0" ] && [[ $(bc_beacon $a) == kernel* ]]; then
+		ok "12 eth1 down, renamed and back, up under the kernel beacon on VM $a: it beats on ($((s1 - s0)) frames in 2 s), no failover ($st0), the LAN path never down"
+	else
+		nok "12 eth1 down/rename/up on VM $a: sent $s0 -> $s1, states $st0 -> $(state $a)/$(state $b), VM $b's LAN path down $down0 -> $down1, beacon '$(bc_beacon $a)'"
 	fi
 }
 
@@ -216,5 +243,20 @@ bc_stop_reboot() {
 		ok "12 twind stopped on the Active: VM $b took over in $t_b s, VM $a rebooted itself (kernel fence), never answered the client (0/10), back as Standby and in sync $t_back s after the stop"
 	else
 		nok "12 Active's twind stopped (fence reboot): $why"
+	fi
+}
+
+# bc_dmesg WHEN N...: no kernel warning on those VMs since their boot
+bc_dmesg() {
+	local when=$1 n d bad=""
+	shift
+	for n in "$@"; do
+		d=$(vm_run $n "dmesg | grep -E 'WARNING:|BUG:|Call Trace|general protection|refcount_t|list_add corruption|twin_hb.*(leak|error)' | head -n 3" 20 | tr -d '\r')
+		[ -n "$d" ] && bad="$bad VM $n: $d;"
+	done
+	if [ -z "$bad" ]; then
+		ok "12 dmesg clean on VM $* $when (no WARNING, BUG, Call Trace)"
+	else
+		nok "12 kernel warnings $when:$bad"
 	fi
 }

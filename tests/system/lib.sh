@@ -54,8 +54,8 @@ vm_seed() {
 	cat <<SEED
 drbd=yes
 auto_failback=${AUTO_FAILBACK:-no}
-heartbeat_interval=50ms
-heartbeat_misses=10
+heartbeat_interval=${SYS_HB_INTERVAL:-50ms}
+heartbeat_misses=${SYS_HB_MISSES:-10}
 startup_wait=${STARTUP_WAIT:-60s}
 ssh_listen=192.168.1.1$me
 SEED

@@ -191,6 +191,7 @@ fi
 bc_kernel $active $standby
 bc_cadence $active $standby
 bc_attack $active
+bc_ifchurn $standby $active
 bc_fence_drop $standby $active
 active=$standby standby=$((3 - standby))
 vm_run $standby "twinctl takeover" 60 >/dev/null
@@ -227,6 +228,7 @@ fi
 
 # ---- 9: a repair that cannot be done, and its fallback (split_brain.sh) ----
 sb_fallback
+bc_dmesg "after tests 12, 6-9" 1 2
 active=1
 [ "$(state 2)" = Active ] && active=2
 standby=$((3 - active))
@@ -300,7 +302,7 @@ else
 		'7\r' 'Admin password|1\) sda' \
 		"$PASSWORD\\r" '1\) sda' \
 		'1\r' 'Install sda' \
-		'2\r' '(slot [AB] holds version [0-9.]*|Not installed:[^>]*)' \
+		'2\r' '(slot [AB] holds version [0-9.]*|Not installed:)[^>]*any key: back' \
 		'\r' 'System' \
 		'\x03' '3\) Maintenance shell' \
 		'3\r' '[#$] ' 2>&1)
@@ -326,6 +328,8 @@ else
 		nok "5 update bundles ($t5 of 4 steps; VM $u: $(slot_state $u); VM $active '$(state $active)')"
 	fi
 fi
+
+bc_dmesg "after test 5 (updates and reboots)" 1 2
 
 # ---- 11: a factory reset from the serial menu (after a dissolve: refused
 # while paired, unit-tested) brings the node back to its first boot ----

@@ -494,6 +494,10 @@ static void shutdown_daemon(struct twind *d)
 {
 	if (d->lock_fd < 0)
 		return; /* never got as far as touching anything */
+	/* a shutdown is no hung daemon: the kernel must not fence (reboot)
+	 * while the release below takes its time; the XDP fence still guards */
+	if (d->beacon)
+		beacon_arm(d->beacon, 0, 0);
 	/* leave gracefully: drop the IP, then tell the peer we are gone so it
 	 * takes over now instead of after the detection time */
 	if (d->vip && !d->keep_vip)
