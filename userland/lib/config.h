@@ -44,10 +44,18 @@ enum cfg_witness_method {
 };
 
 struct cfg_vip {
-	struct in_addr addr;
-	uint8_t prefix;		/* 1..32 */
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr addr;   /* AF_INET */
+		struct in6_addr addr6; /* AF_INET6 */
+	};
+	uint8_t prefix;		/* 1..32 (IPv4), 1..128 (IPv6) */
 	char dev[CFG_NAME_MAX]; /* defaults to lan_interface */
 };
+
+/* "ADDR/PREFIX" of either family, as twin.conf writes it. */
+#define CFG_VIP_TEXT_MAX (INET6_ADDRSTRLEN + 4)
+const char *cfg_vip_text(const struct cfg_vip *v, char *buf, size_t len);
 
 struct twin_config {
 	/* 1: the pair is set up in this file (node_id, peer_id, cluster_id,
@@ -71,7 +79,7 @@ struct twin_config {
 	int auto_failback;	  /* default no */
 	int failover_enabled;	  /* initial value, default yes */
 
-	struct cfg_vip vips[CFG_MAX_VIPS]; /* "failover_ip A.B.C.D/N [dev IF]", >= 1 */
+	struct cfg_vip vips[CFG_MAX_VIPS]; /* "failover_ip ADDR/N [dev IF]", >= 1, config order */
 	size_t n_vips;
 
 	uint32_t garp_count;	   /* 1..100, default 5 */
@@ -123,17 +131,17 @@ struct twin_config {
 	char admin_password_file[CFG_PATH_MAX]; /* pairing password hash, "" = <state_dir>/admin.passwd */
 	/* the console (docs/CONSOLE.md): status for anyone, actions after the
 	 * admin password (serial) or the PIN (LCD) */
-	int console_serial;		   /* CFG_CONSOLE_*, default locked */
-	int console_lcd;		   /* CFG_CONSOLE_*, default locked (off without a PIN) */
-	char console_lcd_pin[CFG_CMD_MAX]; /* PBKDF2 hash of the LCD's PIN, "" = none */
-	uint32_t console_unlock_ms;	   /* unlocked after the last key, default 5 min */
-	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
-	int beacon;			   /* CFG_BEACON_*: who sends the beats */
-	int beacon_fence;		   /* CFG_BFENCE_*: the kernel beacon's self-fence */
-	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
-	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
-	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
-	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
+	int console_serial;		      /* CFG_CONSOLE_*, default locked */
+	int console_lcd;		      /* CFG_CONSOLE_*, default locked (off without a PIN) */
+	char console_lcd_pin[CFG_CMD_MAX];    /* PBKDF2 hash of the LCD's PIN, "" = none */
+	uint32_t console_unlock_ms;	      /* unlocked after the last key, default 5 min */
+	int xdp_mode;			      /* 0 native (fallback generic with warning), 1 generic */
+	int beacon;			      /* CFG_BEACON_*: who sends the beats */
+	int beacon_fence;		      /* CFG_BFENCE_*: the kernel beacon's self-fence */
+	int sched_priority;		      /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
+	char drbd_resource[CFG_NAME_MAX];     /* "" = no DRBD */
+	char sync_dir[CFG_PATH_MAX];	      /* cluster-wide files pushed to the peer, "" = no sync */
+	uint32_t event_queue_max;	      /* events kept for an unreachable peer, default 10000 */
 	char metrics_listen[LISTEN_ADDR_MAX]; /* twin-exporter's ADDR:PORT, "" = no exporter (default) */
 };
 
