@@ -129,6 +129,15 @@ check "... and for $VIP6V on eth0.100, from b's eth0.100: 5 ($n_vlan)" [ "$n_vla
 check "each NA: hlim 255, Flags [override] (not solicited), target link-address b's MAC" \
 	bash -c "[ \$(grep 'hlim 255' $WORK/na_lan | grep 'Flags \[override\]' | grep -c 'link-address option (2), length 8 (1): $MAC_B') -eq 5 ]"
 sed -n 1p "$WORK/na_lan" | sed 's/  */ /g; s/^/# NA: /'
+# b's duplicate check went out (from ::, hop limit 255, to the solicited-node
+# group) and a, fenced, did not answer it
+msgs() { awk '/^[0-9]/ { if (m) print m; m = $0; next } { m = m " " $0 } END { if (m) print m }' "$1"; }
+check "client saw b's duplicate check: NS from :: to ff02::1:ff00:100 for $VIP6, hlim 255" \
+	bash -c "$(declare -f msgs); msgs $WORK/cap | grep '^[0-9.]* $MAC_B > 33:33:ff:00:01:00' |
+		grep 'hlim 255' | grep ':: > ff02::1:ff00:100' | grep -q 'neighbor solicitation, length 24, who has $VIP6'"
+MAC_A=$(mac_of "$NS_A")
+check "a (fenced) sent no NA for $VIP6 after the kill" \
+	bash -c "! { $(declare -f msgs); msgs $WORK/cap | grep '^[0-9.]* $MAC_A >' | grep -q 'tgt is $VIP6,'; }"
 
 # --- a restarts: Standby, its stale addresses gone
 in_ns "$NS_A" ip link set eth0.100 up
