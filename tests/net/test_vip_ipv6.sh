@@ -4,6 +4,7 @@
 #   failover_ip 10.99.0.100/24                   (lib.sh's, first)
 #   failover_ip fd99::100/64                     (eth0)
 #   failover_ip fd98::100/64 dev eth0.100        (a second LAN segment)
+#   failover_ip 10.98.0.100/24 dev eth0.100      (IPv4 there too: GARP out of it)
 # The test machines' kernels have no 802.1Q (nor dummy, macvlan): eth0.100
 # is a veth on a bridge of its own (br2) standing in for VLAN 100. twind
 # treats it as any device: the duplicate check, GARP and NA go out on it.
@@ -33,8 +34,11 @@ neigh4() { in_ns "$NS_C" ip -4 neigh show $VIP dev eth0 | awk '{for (i=1;i<=NF;i
 has6() { in_ns "$1" ip -6 -o addr show dev "$3" 2>/dev/null | grep -q " $2/64 "; }
 no6() { ! has6 "$@"; }
 # none of the group's three addresses on NS
-holds_none() { ! has_vip "$1" && no6 "$1" $VIP6 eth0 && no6 "$1" $VIP6V eth0.100; }
-holds_all() { has_vip "$1" && has6 "$1" $VIP6 eth0 && has6 "$1" $VIP6V eth0.100; }
+VIP4V=10.98.0.100
+has4v() { in_ns "$1" ip -4 -o addr show dev eth0.100 2>/dev/null | grep -q " $VIP4V/24 "; }
+holds_none() { ! has_vip "$1" && no6 "$1" $VIP6 eth0 && no6 "$1" $VIP6V eth0.100 && ! has4v "$1"; }
+holds_all() { has_vip "$1" && has6 "$1" $VIP6 eth0 && has6 "$1" $VIP6V eth0.100 && has4v "$1"; }
+neigh4v() { in_ns "$NS_C" ip -4 neigh show $VIP4V dev eth0.100 | awk '{for (i=1;i<=NF;i++) if ($i=="lladdr") print $(i+1)}'; }
 alarm_has() { ctl "$1" "$2" status --raw 2>/dev/null | grep '^alarm' | grep -qF "$3"; }
 not_active() { ! state_is "$1" "$2" Active; }
 someone_active() { state_is a "$NS_A" Active || state_is b "$NS_B" Active; }
@@ -55,11 +59,12 @@ in_ns "$NS_B" ip addr add fd99::2/64 dev eth0 nodad
 in_ns "$NS_C" ip addr add fd99::10/64 dev eth0 nodad
 in_ns "$NS_R" ip addr add fd99::66/64 dev eth0 nodad
 in_ns "$NS_C" ip addr add fd98::10/64 dev eth0.100 nodad
-pair_start "failover_ip $VIP6/64" "failover_ip $VIP6V/64 dev eth0.100"
+in_ns "$NS_C" ip addr add 10.98.0.10/24 dev eth0.100
+pair_start "failover_ip $VIP6/64" "failover_ip $VIP6V/64 dev eth0.100" "failover_ip $VIP4V/24 dev eth0.100"
 
 check "a becomes Active with the whole group" wait_for 10 state_is a "$NS_A" Active
 check "b becomes Standby" wait_for 10 state_is b "$NS_B" Standby
-check "a holds 10.99.0.100, $VIP6 and $VIP6V (eth0.100)" wait_for 3 holds_all "$NS_A"
+check "a holds 10.99.0.100, $VIP6, and $VIP6V and $VIP4V on eth0.100" wait_for 3 holds_all "$NS_A"
 check "b holds none of them" holds_none "$NS_B"
 check "IPv6 addresses added with nodad, not tentative" \
 	bash -c "ip netns exec $NS_A ip -6 -o addr show dev eth0 | grep ' $VIP6/64 ' | grep -q nodad &&
@@ -71,6 +76,7 @@ check "status: vip.1.addr=$VIP6/64, vip.2.dev=eth0.100" \
 check "client reaches $VIP6 on a" wait_for 5 ping6_ok $VIP6
 check "client reaches $VIP6V (VLAN) on a" wait_for 5 ping6_ok $VIP6V
 in_ns "$NS_C" ping -c 1 -W 1 $VIP >/dev/null 2>&1
+in_ns "$NS_C" ping -c 1 -W 1 $VIP4V >/dev/null 2>&1
 check "client's neighbour entry for $VIP6 is a's MAC" [ "$(neigh6 $VIP6 eth0)" = "$(mac_of "$NS_A")" ]
 
 # --- SIGKILL a's twind: b takes over; the fence silences a for IPv6 too
@@ -106,6 +112,7 @@ MAC_B100=$(mac_of "$NS_B" eth0.100)
 check "client's neighbour entry for $VIP6V (eth0.100) moved to b's eth0.100 ($(neigh6 $VIP6V eth0.100))" \
 	[ "$(neigh6 $VIP6V eth0.100)" = "$MAC_B100" ]
 check "client's ARP entry for $VIP moved to b too ($(neigh4))" [ "$(neigh4)" = "$MAC_B" ]
+check "client's ARP entry for $VIP4V (eth0.100) moved to b's eth0.100 ($(neigh4v))" [ "$(neigh4v)" = "$MAC_B100" ]
 check "client reaches $VIP6 on b" ping6_ok $VIP6
 check "client reaches $VIP6V on b" ping6_ok $VIP6V
 # the largest gap between two answers around the kill (ping -D stamps)
