@@ -20,6 +20,7 @@ declare -A SOURCES=(
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 	[bundle]="userland/lib/bundle.c"
 	[witness]="userland/twind/witness_track.c userland/twind/arp.c"
+	[nd]="userland/lib/nd_wire.c"
 	[cfgsync]="userland/twind/cfgsync.c userland/lib/ctl_proto.c userland/lib/int_parse.c userland/lib/atomic_file.c"
 	[evqueue]="userland/twind/evqueue.c userland/lib/ctl_proto.c userland/lib/int_parse.c userland/lib/atomic_file.c"
 	[pairing]="userland/twind/cluster_state.c userland/lib/identity.c userland/lib/ctl_proto.c userland/lib/int_parse.c

@@ -60,7 +60,7 @@ static int parse_vips(char *list, struct in_addr *vips)
 static int status(const char *ifname)
 {
 	struct fence_status st;
-	char err[256], ip[INET_ADDRSTRLEN];
+	char err[256], ip[INET6_ADDRSTRLEN];
 	int r = fence_query(ifname, &st, err, sizeof(err));
 
 	if (r < 0) {

@@ -44,7 +44,8 @@ static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 	return (errno || end == s || *end || *s == '-' || *out > max) ? -1 : 0;
 }
 
-/* "A.B.C.D/N" (with_prefix) or "A.B.C.D", plus the device. */
+/* "A.B.C.D/N" (with_prefix) or "A.B.C.D", plus the device; IPv6 too
+ * (add/del/present only). */
 static int parse_vip(const char *ipn, const char *dev, int with_prefix, struct cfg_vip *v)
 {
 	char buf[64];
@@ -56,12 +57,16 @@ static int parse_vip(const char *ipn, const char *dev, int with_prefix, struct c
 	slash = strchr(buf, '/');
 	if (with_prefix != !!slash)
 		return -1;
+	v->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (v->family == AF_INET6)
+		n = 128;
 	if (slash) {
 		*slash = '\0';
-		if (parse_u32(slash + 1, 32, &n) < 0 || n < 1)
+		if (parse_u32(slash + 1, n, &n) < 0 || n < 1)
 			return -1;
 	}
-	if (inet_pton(AF_INET, buf, &v->addr) != 1 || strlen(dev) >= sizeof(v->dev))
+	if (inet_pton(v->family, buf, v->family == AF_INET6 ? (void *)&v->addr6 : (void *)&v->addr) != 1 ||
+	    strlen(dev) >= sizeof(v->dev))
 		return -1;
 	v->prefix = (uint8_t)n;
 	snprintf(v->dev, sizeof(v->dev), "%s", dev);

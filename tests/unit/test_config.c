@@ -280,6 +280,38 @@ static void test_edges(void)
 	CHECK_EQ(c.allow_ports[0], 65535);
 	CHECK_EQ(c.sched_priority, 99);
 	CHECK_EQ(c.vips[0].prefix, 32);
+	CHECK_EQ(c.vips[0].family, AF_INET);
+	/* IPv6 and IPv4 in one group, in config order, a VLAN device; the
+	 * same numbers in both families are two addresses */
+	CHECK_EQ(parse(BASE "failover_ip 2001:db8:0:1::10/64\nfailover_ip fd00::1/128 dev eth0.100\n"
+			    "failover_ip ::c0a8:10a/96\nlan_interface lan0\n",
+		       &c, err, sizeof(err)),
+		 -1);
+	CHECK_CONTAINS(err, "t.conf:10: failover_ip: ::c0a8:10a is an IPv4-mapped address");
+	CHECK_EQ(parse(BASE "failover_ip 2001:db8:0:1::10/64\nfailover_ip fd00::1/128 dev eth0.100\n"
+			    "failover_ip 10.9.0.1/32 dev eth0.100\nlan_interface lan0\n",
+		       &c, err, sizeof(err)),
+		 0);
+	CHECK_EQ(c.n_vips, 4u);
+	CHECK_EQ(c.vips[0].family, AF_INET);
+	CHECK_EQ(c.vips[1].family, AF_INET6);
+	CHECK_EQ(c.vips[1].prefix, 64);
+	CHECK_STR(c.vips[1].dev, "lan0");
+	{
+		struct in6_addr want;
+		char t[CFG_VIP_TEXT_MAX];
+
+		inet_pton(AF_INET6, "2001:db8:0:1::10", &want);
+		CHECK(!memcmp(&c.vips[1].addr6, &want, sizeof(want)));
+		CHECK_STR(cfg_vip_text(&c.vips[1], t, sizeof(t)), "2001:db8:0:1::10/64");
+		CHECK_STR(cfg_vip_text(&c.vips[2], t, sizeof(t)), "fd00::1/128");
+		CHECK_STR(cfg_vip_text(&c.vips[3], t, sizeof(t)), "10.9.0.1/32");
+		CHECK_STR(cfg_vip_text(&c.vips[0], t, sizeof(t)), "192.168.1.10/24");
+	}
+	CHECK_EQ(c.vips[2].prefix, 128);
+	CHECK_STR(c.vips[2].dev, "eth0.100");
+	CHECK_EQ(c.vips[3].family, AF_INET);
+	CHECK_STR(c.vips[3].dev, "eth0.100");
 	/* 60 s and 10 s exactly are still allowed. */
 	CHECK_EQ(parse(BASE "heartbeat_interval 6s\nheartbeat_misses 10\ngarp_interval 2s\ngarp_count 5\n"
 			    "hb_rate_limit 2\n",
@@ -463,6 +495,22 @@ static const struct bad bads[] = {
     B("failover_ip 10.0.0.6/24 dev eth0 x\n", "t.conf:8: failover_ip: unexpected extra value 'x'"),
     B("failover_ip 10.0.0.6/24 dev eth0/1\n", "t.conf:8: failover_ip: interface name 'eth0/1' has a bad "
 					      "character at position 5"),
+    /* IPv6 failover addresses */
+    B("failover_ip 2001:db8::g/64\n", "t.conf:8: failover_ip: '2001:db8::g' is not an IPv6 address"),
+    B("failover_ip 2001:db8:::1/64\n", "t.conf:8: failover_ip: '2001:db8:::1' is not an IPv6 address"),
+    B("failover_ip 2001:db8::1\n", "t.conf:8: failover_ip: '2001:db8::1' needs a prefix length"),
+    B("failover_ip 2001:db8::1/129\n", "t.conf:8: failover_ip: bad prefix length '/129' (expected /1../128)"),
+    B("failover_ip 2001:db8::1/0\n", "t.conf:8: failover_ip: bad prefix length '/0' (expected /1../128)"),
+    B("failover_ip ::/64\n", "t.conf:8: failover_ip: :: is not a unicast address"),
+    B("failover_ip ::1/128\n", "t.conf:8: failover_ip: ::1 is not a unicast address"),
+    B("failover_ip ff02::1/64\n", "t.conf:8: failover_ip: ff02::1 is not a unicast address"),
+    B("failover_ip fe80::10/64\n", "t.conf:8: failover_ip: fe80::10 is link-local (fe80::/10)"),
+    B("failover_ip ::ffff:10.0.0.1/120\n",
+      "t.conf:8: failover_ip: ::ffff:10.0.0.1 is an IPv4-mapped address"),
+    B("failover_ip 2001:0db8:0000:0000:0000:0000:0000:0000:1/64\n", "is not an IPv6 address"),
+    B("failover_ip 2001:db8::10/64\nfailover_ip 2001:DB8:0::10/48 dev eth1\n",
+      "t.conf:9: failover_ip: 2001:DB8:0::10 given twice (first at line 8)"),
+    B("failover_ip 2001:db8::10/64 eth0\n", "t.conf:8: failover_ip: unexpected 'eth0' after the address"),
     /* interface names */
     B("hb_interface abcdefghijklmnop\n", "t.conf:8: hb_interface: interface name 'abcdefghijklmnop' is too "
 					 "long (16 characters, max 15)"),

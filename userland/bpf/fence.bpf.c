@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Lease fence: a dead man's switch on the LAN interface. While the daemon's
  * lease has expired and the fence is armed, drop ARP and IPv4 that name a
- * failover IP, so a node whose daemon died stops answering for (and
+ * failover IP, and IPv6 to an IPv6 failover address and the Neighbor
+ * Solicitations / Advertisements whose target is one, so a node whose daemon died stops answering for (and
  * receiving traffic to) the failover IP by itself. Everything else passes:
  * this is the LAN, not the dedicated heartbeat link. */
 #include "vmlinux.h"
@@ -11,9 +12,22 @@
 
 #define ETH_P_IP     0x0800
 #define ETH_P_ARP    0x0806
+#define ETH_P_IPV6   0x86DD
 #define ETH_P_8021Q  0x8100
 #define ETH_P_8021AD 0x88A8
 #define ARPHRD_ETHER 1
+#define NEXTHDR_ICMP 58
+#define ND_NS	     135
+#define ND_NA	     136
+
+/* ICMPv6 header and the target of an NS or NA (RFC 4861 4.3, 4.4). */
+struct nd_head {
+	__u8 type;
+	__u8 code;
+	__be16 csum;
+	__be32 flags;
+	__be32 target[4];
+};
 
 /* Ethernet/IPv4 ARP body; vmlinux.h's arphdr stops before the addresses. */
 struct arp_eth_ipv4 {
@@ -47,6 +61,46 @@ static __always_inline int is_vip(__u32 addr)
 			return 1;
 	}
 	return 0;
+}
+
+static __always_inline int is_vip6(const __be32 *a)
+{
+	__u32 n = fence.n_vips6;
+
+	for (int i = 0; i < FENCE_MAX_VIPS; i++) {
+		if (i >= n)
+			break;
+		if (fence.vips6[i][0] == a[0] && fence.vips6[i][1] == a[1] && fence.vips6[i][2] == a[2] &&
+		    fence.vips6[i][3] == a[3])
+			return 1;
+	}
+	return 0;
+}
+
+/* IPv6 to a VIP, or ND about one: the peer's duplicate check (an NS from
+ * :: to the solicited-node group) must go unanswered, as its ARP probe.
+ * ND with extension headers before the ICMPv6 header is not looked for:
+ * RFC 4861 messages carry none in practice. */
+static __always_inline int fence_ipv6(void *l3, void *end)
+{
+	struct ipv6hdr *ip6 = l3;
+
+	if ((void *)(ip6 + 1) > end)
+		return XDP_PASS;
+	if (ip6->nexthdr == NEXTHDR_ICMP) {
+		struct nd_head *nd = (void *)(ip6 + 1);
+
+		if ((void *)(nd + 1) <= end && (nd->type == ND_NS || nd->type == ND_NA) &&
+		    is_vip6(nd->target)) {
+			__sync_fetch_and_add(&fence.dropped_arp, 1);
+			return XDP_DROP;
+		}
+	}
+	if (is_vip6(ip6->daddr.in6_u.u6_addr32)) {
+		__sync_fetch_and_add(&fence.dropped_ip, 1);
+		return XDP_DROP;
+	}
+	return XDP_PASS;
 }
 
 SEC("xdp")
@@ -91,6 +145,9 @@ int twin_fence(struct xdp_md *ctx)
 		}
 		return XDP_PASS;
 	}
+
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return fence_ipv6(l3, end);
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = l3;

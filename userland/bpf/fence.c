@@ -155,14 +155,21 @@ static int attach(int ifindex, int prog_fd, __u32 mode, const struct attached *o
 int fence_open(struct fence **out, const char *ifname, const struct in_addr *vips, int n_vips,
 	       int force_generic, char *err, size_t errlen)
 {
+	return fence_open6(out, ifname, vips, n_vips, NULL, 0, force_generic, err, errlen);
+}
+
+int fence_open6(struct fence **out, const char *ifname, const struct in_addr *vips, int n_vips,
+		const struct in6_addr *vips6, int n_vips6, int force_generic, char *err, size_t errlen)
+{
 	struct attached old;
 	struct fence_state prev, *st;
 	struct fence *f;
 	int r, i, fd, inherit_armed = 0, warned = 0, native_err = 0;
 
 	*out = NULL;
-	if (n_vips < 1 || n_vips > FENCE_MAX_VIPS) {
-		seterr(err, errlen, "%s: %d failover IPs (1..%d supported)", ifname, n_vips, FENCE_MAX_VIPS);
+	if (n_vips < 0 || n_vips > FENCE_MAX_VIPS || n_vips6 < 0 || n_vips6 > FENCE_MAX_VIPS) {
+		seterr(err, errlen, "%s: %d IPv4 and %d IPv6 failover addresses (0..%d of each supported)",
+		       ifname, n_vips, n_vips6, FENCE_MAX_VIPS);
 		return -EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -208,6 +215,9 @@ int fence_open(struct fence **out, const char *ifname, const struct in_addr *vip
 	for (i = 0; i < n_vips; i++)
 		st->vips[i] = vips[i].s_addr;
 	st->n_vips = (__u32)n_vips;
+	for (i = 0; i < n_vips6; i++)
+		memcpy(st->vips6[i], &vips6[i], 16);
+	st->n_vips6 = (__u32)n_vips6;
 	st->lease_until_ns = 0;
 	st->armed = (__u32)inherit_armed;
 	st->dropped_arp = prev.dropped_arp;
@@ -333,6 +343,9 @@ int fence_query(const char *ifname, struct fence_status *st, char *err, size_t e
 	st->n_vips = s.n_vips < FENCE_MAX_VIPS ? (int)s.n_vips : FENCE_MAX_VIPS;
 	for (i = 0; i < st->n_vips; i++)
 		st->vips[i].s_addr = s.vips[i];
+	st->n_vips6 = s.n_vips6 < FENCE_MAX_VIPS ? (int)s.n_vips6 : FENCE_MAX_VIPS;
+	for (i = 0; i < st->n_vips6; i++)
+		memcpy(&st->vips6[i], s.vips6[i], 16);
 	return 1;
 }
 

@@ -17,8 +17,12 @@ struct fence_state {
 	__u32 armed;	      /* 1 while this node holds / may hold a VIP */
 	__u32 n_vips;
 	__u32 vips[FENCE_MAX_VIPS]; /* network byte order */
-	__u64 dropped_arp;	    /* ARP frames naming a VIP dropped while fenced */
-	__u64 dropped_ip;	    /* IPv4 packets to a VIP dropped while fenced */
+	__u64 dropped_arp;	    /* ARP frames or ND messages naming a VIP dropped while fenced */
+	__u64 dropped_ip;	    /* IPv4 or IPv6 packets to a VIP dropped while fenced */
+	/* IPv6 failover addresses (appended: the IPv4 part keeps its offsets) */
+	__u32 n_vips6;
+	__u32 pad;
+	__u32 vips6[FENCE_MAX_VIPS][4]; /* network byte order, as in the IPv6 header */
 };
 
 #endif

@@ -12,7 +12,7 @@
 
 struct fence;
 
-/* Load, set the VIPs (1..FENCE_MAX_VIPS), lease_until = 0, and attach native
+/* Load, set the IPv4 VIPs (0..FENCE_MAX_VIPS), lease_until = 0, and attach native
  * XDP (generic if force_generic or native fails). A twin_fence left attached
  * by a killed daemon is replaced atomically; if it was armed, the new fence
  * starts armed with an expired lease (fail closed: the VIP stays fenced until
@@ -22,6 +22,10 @@ struct fence;
  * -errno with the reason in err. */
 int fence_open(struct fence **out, const char *ifname, const struct in_addr *vips, int n_vips,
 	       int force_generic, char *err, size_t errlen);
+/* The same with IPv6 failover addresses too (0..FENCE_MAX_VIPS of each
+ * family): IPv6 to them and NS/NA whose target is one are dropped. */
+int fence_open6(struct fence **out, const char *ifname, const struct in_addr *vips, int n_vips,
+		const struct in6_addr *vips6, int n_vips6, int force_generic, char *err, size_t errlen);
 
 /* Lease runs until until_mono_ns (CLOCK_MONOTONIC). A store into the
  * memory-mapped .bss: call it at every heartbeat. */
@@ -53,6 +57,8 @@ struct fence_status {
 	uint64_t dropped_arp, dropped_ip;
 	int n_vips;
 	struct in_addr vips[FENCE_MAX_VIPS];
+	int n_vips6;
+	struct in6_addr vips6[FENCE_MAX_VIPS];
 };
 
 /* Returns 1 with st filled when a twin_fence is attached, 0 when no XDP

@@ -480,41 +480,88 @@ static int parse_ipv4(struct parser *p, const char *key, const char *s, struct i
 	return 0;
 }
 
-/* failover_ip A.B.C.D/N [dev IFNAME] */
+const char *cfg_vip_text(const struct cfg_vip *v, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const void *a = v->family == AF_INET6 ? (const void *)&v->addr6 : (const void *)&v->addr;
+
+	if (!inet_ntop(v->family == AF_INET6 ? AF_INET6 : AF_INET, a, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	snprintf(buf, len, "%s/%u", ip, v->prefix);
+	return buf;
+}
+
+/* A global or unique-local unicast IPv6 address: the others cannot move
+ * between two nodes (link-local is per link and always configured, a
+ * mapped IPv4 address is an IPv4 failover_ip). */
+static int parse_ipv6(struct parser *p, const char *key, const char *s, struct in6_addr *out)
+{
+	char vb[VIS_MAX + 4];
+
+	if (inet_pton(AF_INET6, s, out) != 1)
+		return fail(p, "%s: '%s' is not an IPv6 address", key, vis(vb, s));
+	if (IN6_IS_ADDR_UNSPECIFIED(out) || IN6_IS_ADDR_LOOPBACK(out) || IN6_IS_ADDR_MULTICAST(out))
+		return fail(p, "%s: %s is not a unicast address", key, s);
+	if (IN6_IS_ADDR_LINKLOCAL(out))
+		return fail(
+		    p, "%s: %s is link-local (fe80::/10); a failover address must be global or unique-local",
+		    key, s);
+	if (IN6_IS_ADDR_V4MAPPED(out) || IN6_IS_ADDR_V4COMPAT(out))
+		return fail(p, "%s: %s is an IPv4-mapped address; write the IPv4 address", key, s);
+	return 0;
+}
+
+static int same_vip(const struct cfg_vip *a, const struct cfg_vip *b)
+{
+	if (a->family != b->family)
+		return 0;
+	return a->family == AF_INET6 ? !memcmp(&a->addr6, &b->addr6, sizeof(a->addr6))
+				     : a->addr.s_addr == b->addr.s_addr;
+}
+
+/* failover_ip A.B.C.D/N [dev IFNAME] or failover_ip IPV6/N [dev IFNAME] */
 static int parse_vip(struct parser *p, const struct key_def *k, const struct tokens *t)
 {
 	struct twin_config *c = &p->cfg;
-	char addr[VIS_MAX + 4], vb[VIS_MAX + 4];
+	char addr[INET6_ADDRSTRLEN], vb[VIS_MAX + 4];
 	const char *slash = strchr(t->tok[1], '/'), *end;
 	struct cfg_vip *v;
 	uint64_t prefix;
 	size_t alen;
-	int r;
+	unsigned max;
+	int r, v6;
 
 	if (c->n_vips == CFG_MAX_VIPS)
 		return fail(p, "failover_ip: too many (at most %d)", CFG_MAX_VIPS);
 	if (!slash)
-		return fail(p, "failover_ip: '%s' needs a prefix length, e.g. 192.168.1.10/24",
-			    vis(vb, t->tok[1]));
+		return fail(
+		    p, "failover_ip: '%s' needs a prefix length, e.g. 192.168.1.10/24 or 2001:db8::10/64",
+		    vis(vb, t->tok[1]));
 	alen = (size_t)(slash - t->tok[1]);
+	/* a colon can only be IPv6: its errors then speak of IPv6 */
+	v6 = memchr(t->tok[1], ':', alen) != NULL;
 	if (alen >= sizeof(addr))
-		return fail(p, "failover_ip: '%s' is not an IPv4 address (expected A.B.C.D/N)",
-			    vis(vb, t->tok[1]));
+		return fail(p, "failover_ip: '%s' is not an %s address", vis(vb, t->tok[1]),
+			    v6 ? "IPv6" : "IPv4 (expected A.B.C.D/N) or IPv6");
 	memcpy(addr, t->tok[1], alen);
 	addr[alen] = '\0';
 	v = &c->vips[c->n_vips];
-	if (parse_ipv4(p, k->name, addr, &v->addr))
+	memset(v, 0, sizeof(*v));
+	v->family = v6 ? AF_INET6 : AF_INET;
+	if (v6 ? parse_ipv6(p, k->name, addr, &v->addr6) : parse_ipv4(p, k->name, addr, &v->addr))
 		return -1;
+	max = v6 ? 128 : 32;
 	r = scan_u64(slash + 1, 0, &prefix, &end);
-	if (r != 0 || *end || prefix < 1 || prefix > 32)
-		return fail(p, "failover_ip: bad prefix length '/%s' (expected /1../32)", vis(vb, slash + 1));
+	if (r != 0 || *end || prefix < 1 || prefix > max)
+		return fail(p, "failover_ip: bad prefix length '/%s' (expected /1../%u)", vis(vb, slash + 1),
+			    max);
 	v->prefix = (uint8_t)prefix;
 	if (t->n == 3 || (t->n >= 4 && strcmp(t->tok[2], "dev")))
 		return fail(p, "failover_ip: unexpected '%s' after the address (expected: dev IFNAME)",
 			    vis(vb, t->tok[2]));
 	if (t->n > 4)
 		return fail(p,
-			    "failover_ip: unexpected extra value '%s' (expected: failover_ip A.B.C.D/N "
+			    "failover_ip: unexpected extra value '%s' (expected: failover_ip ADDR/N "
 			    "[dev IFNAME])",
 			    vis(vb, t->tok[4]));
 	if (t->n == 4) {
@@ -524,7 +571,7 @@ static int parse_vip(struct parser *p, const struct key_def *k, const struct tok
 		p->vip_dev_given[c->n_vips] = 1;
 	}
 	for (size_t i = 0; i < c->n_vips; i++)
-		if (c->vips[i].addr.s_addr == v->addr.s_addr)
+		if (same_vip(&c->vips[i], v))
 			return fail(p, "failover_ip: %s given twice (first at line %u)", addr,
 				    p->vip_line[i]);
 	p->vip_line[c->n_vips++] = p->line;
@@ -812,7 +859,7 @@ static int check_whole(struct parser *p)
 			return fail(p, "witness: %s is peer_address; a witness must be a third host",
 				    inet_ntop(AF_INET, &c->witnesses[i], a, sizeof(a)));
 		for (size_t v = 0; v < c->n_vips; v++)
-			if (c->witnesses[i].s_addr == c->vips[v].addr.s_addr)
+			if (c->vips[v].family == AF_INET && c->witnesses[i].s_addr == c->vips[v].addr.s_addr)
 				return fail(p, "witness: %s is a failover_ip; a witness must be a third host",
 					    inet_ntop(AF_INET, &c->witnesses[i], a, sizeof(a)));
 	}

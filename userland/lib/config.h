@@ -44,10 +44,18 @@ enum cfg_witness_method {
 };
 
 struct cfg_vip {
-	struct in_addr addr;
-	uint8_t prefix;		/* 1..32 */
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr addr;   /* AF_INET */
+		struct in6_addr addr6; /* AF_INET6 */
+	};
+	uint8_t prefix;		/* 1..32 (IPv4), 1..128 (IPv6) */
 	char dev[CFG_NAME_MAX]; /* defaults to lan_interface */
 };
+
+/* "ADDR/PREFIX" of either family, as twin.conf writes it. */
+#define CFG_VIP_TEXT_MAX (INET6_ADDRSTRLEN + 4)
+const char *cfg_vip_text(const struct cfg_vip *v, char *buf, size_t len);
 
 struct twin_config {
 	/* 1: the pair is set up in this file (node_id, peer_id, cluster_id,
@@ -71,7 +79,7 @@ struct twin_config {
 	int auto_failback;	  /* default no */
 	int failover_enabled;	  /* initial value, default yes */
 
-	struct cfg_vip vips[CFG_MAX_VIPS]; /* "failover_ip A.B.C.D/N [dev IF]", >= 1 */
+	struct cfg_vip vips[CFG_MAX_VIPS]; /* "failover_ip ADDR/N [dev IF]", >= 1, config order */
 	size_t n_vips;
 
 	uint32_t garp_count;	   /* 1..100, default 5 */

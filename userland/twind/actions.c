@@ -1,7 +1,9 @@
-/* Feeds the state machine and carries out what it decides: ARP probe,
- * claim (failover IP + gratuitous ARP), release, epoch, alarms. The order of
- * a takeover is docs/ARCHITECTURE.md, "Takeover order": probe -> DRBD
- * promote -> add IP -> GARP burst -> epoch+1, hooks and jobs queued. */
+/* Feeds the state machine and carries out what it decides: duplicate check
+ * (ARP probe, IPv6 NS), claim (failover addresses + gratuitous ARP / NA),
+ * release, epoch, alarms. The order of a takeover is docs/ARCHITECTURE.md,
+ * "Takeover order": probe -> DRBD promote -> add the addresses in config
+ * order -> announcement burst -> epoch+1, hooks and jobs queued. The group
+ * itself (order, rollback, the sockets) is vip_group.c. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "vip.h"
+#include "vip_group.h"
 
 static void apply(struct twind *d, struct fsm_result r);
 static void finish_claim(struct twind *d);
@@ -74,23 +77,27 @@ static void arm_timer(struct twind *d)
 	timerfd_settime(d->action_tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* gratuitous ARP for the IPv4 addresses, unsolicited NA for the IPv6 ones */
 static void send_garps(struct twind *d)
 {
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		if (arp_send_garp(d->arp, d->cfg.vips[i].addr) < 0)
-			log_warn("gratuitous ARP for %s failed", inet_ntoa(d->cfg.vips[i].addr));
+	vg_announce(&d->vg);
 }
 
 static int claim(struct twind *d)
 {
-	char err[256];
+	char err[200], text[sizeof(d->alarms[0])];
 	uint64_t now = mono_ns();
+	size_t failed;
 
-	for (size_t i = 0; i < d->cfg.n_vips; i++) {
-		if (vip_add(d->vip, &d->cfg.vips[i], err, sizeof(err)) < 0) {
-			log_err("%s", err);
-			return -1;
-		}
+	if (vg_claim(&d->vg, &failed, err, sizeof(err)) < 0) {
+		const char *what = strchr(err, ' '); /* past "vip_add " */
+
+		/* the addresses before it were removed again (vip_group.c) */
+		log_err("%s; the %zu added before it removed again", err, failed);
+		/* the whole message is in the log; an alarm has 96 bytes */
+		snprintf(text, sizeof(text), "could not add the failover IP %.65s", what ? what + 1 : err);
+		alarm_set(d, text);
+		return -1;
 	}
 	if (!d->holds_vip)
 		d->claims++;
@@ -118,11 +125,8 @@ static void announce(struct twind *d)
 
 static void release(struct twind *d)
 {
-	char err[256];
-
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		if (vip_del(d->vip, &d->cfg.vips[i], err, sizeof(err)) < 0)
-			log_err("%s", err);
+	vg_release(&d->vg); /* last added first */
+	vg_probe_stop(&d->vg);
 	if (replica_enabled(d) && d->epfd > 0)
 		replica_demote(d); /* after the IP: no client writes to a Secondary */
 	if (d->holds_vip)
@@ -141,15 +145,7 @@ void act_release_all(struct twind *d, const char *why)
 
 static void start_probe(struct twind *d)
 {
-	struct in_addr addrs[CFG_MAX_VIPS];
-
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		addrs[i] = d->cfg.vips[i].addr;
-	/* re-arming the filter drops what was queued before (an old holder's
-	 * earlier replies): only answers to this probe count */
-	arp_watch(d->arp, addrs, d->cfg.n_vips);
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		arp_send_probe(d->arp, d->cfg.vips[i].addr);
+	vg_probe_start(&d->vg);
 	d->probing = 1;
 	d->probe_deadline_ns = mono_ns() + (uint64_t)d->cfg.arp_probe_ms * 1000000ull;
 	arm_timer(d);
@@ -512,7 +508,13 @@ void act_on_timer(struct twind *d)
 	uint64_t now = mono_ns();
 
 	if (d->probing && now >= d->probe_deadline_ns) {
+		/* an answer queued but not read yet still counts */
+		act_on_nd(d);
+		act_on_arp(d);
+	}
+	if (d->probing && now >= d->probe_deadline_ns) {
 		d->probing = 0;
+		vg_probe_stop(&d->vg);
 		act_event(d, FE_PROBE_CLEAR);
 	}
 	if (d->garp_left && now >= d->garp_next_ns && d->holds_vip) {
@@ -527,26 +529,29 @@ void act_on_timer(struct twind *d)
 	arm_timer(d);
 }
 
+static void on_conflict(struct twind *d, const char *text)
+{
+	if (!d->probing)
+		return; /* answers outside the window are the holder's own traffic */
+	d->probing = 0;
+	vg_probe_stop(&d->vg);
+	alarm_set(d, text);
+	act_event(d, FE_PROBE_CONFLICT);
+	arm_timer(d);
+}
+
 void act_on_arp(struct twind *d)
 {
-	struct arp_seen seen;
+	char text[sizeof(d->alarms[0])];
 
-	while (arp_read(d->arp, &seen) > 0) {
-		for (size_t i = 0; i < d->cfg.n_vips; i++) {
-			/* a host that merely probes too (ARP_PROBING) does not own it */
-			if (arp_is_conflict(&seen, d->cfg.vips[i].addr, arp_mac(d->arp)) != ARP_IN_USE)
-				continue;
-			char text[96];
-			snprintf(text, sizeof(text),
-				 "failover IP %s answered by %02x:%02x:%02x:%02x:%02x:%02x",
-				 inet_ntoa(d->cfg.vips[i].addr), seen.sha[0], seen.sha[1], seen.sha[2],
-				 seen.sha[3], seen.sha[4], seen.sha[5]);
-			if (d->probing) {
-				d->probing = 0;
-				alarm_set(d, text);
-				act_event(d, FE_PROBE_CONFLICT);
-				arm_timer(d);
-			}
-		}
-	}
+	if (vg_on_arp(&d->vg, text, sizeof(text)))
+		on_conflict(d, text);
+}
+
+void act_on_nd(struct twind *d)
+{
+	char text[sizeof(d->alarms[0])];
+
+	if (vg_on_nd(&d->vg, text, sizeof(text)))
+		on_conflict(d, text);
 }

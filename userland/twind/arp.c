@@ -230,17 +230,18 @@ const uint8_t *arp_mac(const struct arp_sock *s)
 	return s->mac;
 }
 
-int arp_send_request(struct arp_sock *s, const uint8_t *dst, struct in_addr spa, struct in_addr tpa)
+static int send_on(struct arp_sock *s, int ifindex, const uint8_t sha[6], const uint8_t *dst,
+		   struct in_addr spa, struct in_addr tpa)
 {
 	uint8_t buf[ARP_FRAME_LEN];
 	struct sockaddr_ll to;
 
 	/* target MAC zero, as RFC 5227 asks for probes and announcements */
-	arp_build(buf, ARPOP_REQUEST, s->mac, spa, zero_mac, tpa);
+	arp_build(buf, ARPOP_REQUEST, sha, spa, zero_mac, tpa);
 	memset(&to, 0, sizeof(to));
 	to.sll_family = AF_PACKET;
 	to.sll_protocol = htons(ETH_P_ARP);
-	to.sll_ifindex = s->ifindex;
+	to.sll_ifindex = ifindex;
 	to.sll_halen = 6;
 	memcpy(to.sll_addr, dst ? dst : bcast, 6);
 	if (sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)sizeof(buf))
@@ -248,16 +249,33 @@ int arp_send_request(struct arp_sock *s, const uint8_t *dst, struct in_addr spa,
 	return 0;
 }
 
+int arp_send_request(struct arp_sock *s, const uint8_t *dst, struct in_addr spa, struct in_addr tpa)
+{
+	return send_on(s, s->ifindex, s->mac, dst, spa, tpa);
+}
+
 int arp_send_garp(struct arp_sock *s, struct in_addr ip)
 {
-	return arp_send_request(s, NULL, ip, ip);
+	return send_on(s, s->ifindex, s->mac, NULL, ip, ip);
 }
 
 int arp_send_probe(struct arp_sock *s, struct in_addr ip)
 {
 	struct in_addr any = {.s_addr = INADDR_ANY};
 
-	return arp_send_request(s, NULL, any, ip);
+	return send_on(s, s->ifindex, s->mac, NULL, any, ip);
+}
+
+int arp_send_garp_on(struct arp_sock *s, int ifindex, const uint8_t mac[6], struct in_addr ip)
+{
+	return send_on(s, ifindex, mac, NULL, ip, ip);
+}
+
+int arp_send_probe_on(struct arp_sock *s, int ifindex, const uint8_t mac[6], struct in_addr ip)
+{
+	struct in_addr any = {.s_addr = INADDR_ANY};
+
+	return send_on(s, ifindex, mac, NULL, any, ip);
 }
 
 static void drain(struct arp_sock *s)

@@ -56,6 +56,13 @@ int arp_send_garp(struct arp_sock *s, struct in_addr ip);
  * arp_watch() first so the answer is kept. */
 int arp_send_probe(struct arp_sock *s, struct in_addr ip);
 
+/* The same out of another device, from its MAC: a failover IP on a VLAN
+ * sub-interface of the socket's device (eth0.100 on eth0). The answers
+ * still reach this socket: the kernel hands a bound packet socket the
+ * frames of the VLANs on its device too, untagged. */
+int arp_send_garp_on(struct arp_sock *s, int ifindex, const uint8_t mac[6], struct in_addr ip);
+int arp_send_probe_on(struct arp_sock *s, int ifindex, const uint8_t mac[6], struct in_addr ip);
+
 /* Receive only frames that can reveal a conflict on ips[0..n): sender IP in
  * ips, or sender IP 0 and target IP in ips (a rival probe). Frames queued
  * before are discarded. n == 0: every Ethernet/IPv4 ARP frame. */

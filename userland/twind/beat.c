@@ -358,9 +358,9 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 				    .fence = d->fence};
 	if (lease_start(&d->lease, &lc, mono_ns(), err, errlen) < 0)
 		return -1;
+	/* the kernel beacon's fence is IPv4 only (docs/FENCE.md) */
 	struct in_addr vips[CFG_MAX_VIPS];
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		vips[i] = d->cfg.vips[i].addr;
+	size_t n_vips = vg_v4(&d->vg, vips);
 	int bf = d->cfg.beacon_fence;
 	/* a stalled Active keeps its DRBD Primary role: only a reboot frees
 	 * it for the peer's promotion */
@@ -376,7 +376,7 @@ int beat_open(struct twind *d, char *err, size_t errlen)
 				.peer = d->cfg.peer_address,
 				.udp_port = d->cfg.udp_port,
 				.vips = vips,
-				.n_vips = d->cfg.n_vips,
+				.n_vips = n_vips,
 				.xdp_fence = d->fence};
 	if (beacon_open(&d->beacon, &bc, d->lease, err, errlen) < 0)
 		return -1;

@@ -82,7 +82,7 @@ static void on_changed(void *ctx, const struct cluster_state *cs)
 {
 	struct cluster *c = ctx;
 
-	char path[CFG_PATH_MAX + 32], err[256], vip[40];
+	char path[CFG_PATH_MAX + 32], err[256], vip[CFG_VIP_TEXT_MAX + 2];
 	struct twind *d = c->d;
 
 	if (c->opening)
@@ -90,8 +90,8 @@ static void on_changed(void *ctx, const struct cluster_state *cs)
 	snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STANDALONE_VIP_FILE);
 	if (!cs && d->holds_vip) {
 		/* dissolved while serving: this node keeps the failover IP */
-		int n = snprintf(vip, sizeof(vip), "%s/%u\n", inet_ntoa(d->cfg.vips[0].addr),
-				 d->cfg.vips[0].prefix);
+		char t[CFG_VIP_TEXT_MAX];
+		int n = snprintf(vip, sizeof(vip), "%s\n", cfg_vip_text(&d->cfg.vips[0], t, sizeof(t)));
 		if (atomic_file_write(path, vip, (size_t)n, 0600, err, sizeof(err)) < 0)
 			log_err("%s", err);
 		else
@@ -114,10 +114,11 @@ static void on_done(void *ctx, int rc, const char *msg, const struct pairing_pro
 	snprintf(c->op_msg, sizeof(c->op_msg), "%s", msg ? msg : "");
 	if (!strcmp(c->op_name, "dissolve") && rc >= 0) {
 		size_t n = strlen(c->op_msg);
+		char t[CFG_VIP_TEXT_MAX];
 		if (c->d->keep_vip)
 			snprintf(c->op_msg + n, sizeof(c->op_msg) - n,
 				 "; %s keeps serving the failover IP %s", c->d->cfg.node_name,
-				 inet_ntoa(c->d->cfg.vips[0].addr));
+				 cfg_vip_text(&c->d->cfg.vips[0], t, sizeof(t)));
 		else
 			snprintf(c->op_msg + n, sizeof(c->op_msg) - n,
 				 "; the failover IP stays with the peer, which was Active");
@@ -544,6 +545,7 @@ static int adopt_state(struct twind *d, const struct cluster_state *cs, char *er
 		snprintf(err, errlen, "cluster.state: failover_ip %s is not A.B.C.D/N", cs->failover_ip);
 		return -1;
 	}
+	cfg->vips[0].family = AF_INET;
 	cfg->vips[0].prefix = (uint8_t)atoi(slash + 1);
 	snprintf(cfg->vips[0].dev, sizeof(cfg->vips[0].dev), "%s", cfg->lan_interface);
 	cfg->n_vips = 1;

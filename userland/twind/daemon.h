@@ -19,6 +19,7 @@
 #include "peer.h"
 #include "takeover_reason.h"
 #include "version.h"
+#include "vip_group.h"
 
 struct hbx;
 struct beat_lease;
@@ -73,6 +74,8 @@ struct twind {
 	struct fence *fence;
 	struct vip_ctx *vip;
 	struct arp_sock *arp;
+	struct nd_sock *nd;  /* IPv6 ND, only with an IPv6 failover address */
+	struct vip_group vg; /* the failover addresses as one group (vip_group.c) */
 	int holds_vip;
 	int probing;
 	uint64_t probe_deadline_ns;
@@ -138,6 +141,7 @@ void act_peer_beat(struct twind *d, int peer_ev);	   /* after a valid beat */
 void act_check_peer(struct twind *d);			   /* silence check, each tick */
 void act_on_timer(struct twind *d);			   /* action_tfd expired */
 void act_on_arp(struct twind *d);
+void act_on_nd(struct twind *d); /* ND socket readable: an answer to the duplicate check */
 void act_promoted(struct twind *d, int ok, const char *msg);
 /* DRBD promote finished */				/* ARP socket readable */
 void act_release_all(struct twind *d, const char *why); /* shutdown / start-up clean-up */

@@ -38,6 +38,7 @@
 #include "witness.h"
 #include "subproc.h"
 #include "vip.h"
+#include "nd.h"
 
 #define MEMBERSHIP_TIMEOUT_MS 120000
 
@@ -60,7 +61,8 @@ enum {
 	T_SB,
 	T_FENCE,
 	T_WITNESS,
-	T_BEACON
+	T_BEACON,
+	T_ND
 };
 
 static void usage(FILE *f)
@@ -194,6 +196,7 @@ static int standalone_vip(struct twind *d, char *err, size_t errlen)
 		atomic_file_free(text, len);
 		return -1;
 	}
+	v->family = AF_INET; /* a dissolved pair's: cluster.state is IPv4 */
 	v->prefix = (uint8_t)atoi(slash + 1);
 	atomic_file_free(text, len);
 	snprintf(v->dev, sizeof(v->dev), "%s", d->cfg.lan_interface);
@@ -281,17 +284,24 @@ static int setup(struct twind *d, char *err, size_t errlen)
 			 witness_timeout_ms(d->witness));
 	}
 	struct in_addr addrs[CFG_MAX_VIPS];
-	for (size_t i = 0; i < d->cfg.n_vips; i++)
-		addrs[i] = d->cfg.vips[i].addr;
+	struct in6_addr addrs6[CFG_MAX_VIPS];
 	if (vip_open(&d->vip, err, errlen) < 0 || arp_open(&d->arp, d->cfg.lan_interface, err, errlen) < 0)
 		return -1;
-	if (arp_watch(d->arp, addrs, d->cfg.n_vips) < 0) {
+	vg_init(&d->vg, d->cfg.vips, d->cfg.n_vips, d->vip, d->arp, NULL);
+	if (vg_has_v6(&d->vg)) {
+		if (nd_open(&d->nd, err, errlen) < 0)
+			return -1;
+		d->vg.nd = d->nd;
+	}
+	size_t n4 = vg_v4(&d->vg, addrs), n6 = vg_v6(&d->vg, addrs6);
+	/* watching nothing means every frame: only with IPv4 addresses */
+	if (n4 && arp_watch(d->arp, addrs, n4) < 0) {
 		snprintf(err, errlen, "ARP watch on %s: %s", d->cfg.lan_interface, strerror(errno));
 		return -1;
 	}
 	char ferr[256] = "";
-	int r = fence_open(&d->fence, d->cfg.lan_interface, addrs, (int)d->cfg.n_vips, d->cfg.xdp_mode == 1,
-			   ferr, sizeof(ferr));
+	int r = fence_open6(&d->fence, d->cfg.lan_interface, addrs, (int)n4, addrs6, (int)n6,
+			    d->cfg.xdp_mode == 1, ferr, sizeof(ferr));
 	if (r < 0) {
 		snprintf(err, errlen, "lease fence on %s: %s", d->cfg.lan_interface, ferr);
 		return -1;
@@ -316,10 +326,10 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	if (add_fd(d, d->sigfd, T_SIG) || add_fd(d, d->beat_tfd, T_BEAT) || add_fd(d, d->dead_tfd, T_DEAD) ||
 	    add_fd(d, d->action_tfd, T_ACTION) || add_fd(d, hbx_ring_fd(d->xdp), T_RING) ||
-	    add_fd(d, arp_fd(d->arp), T_ARP) || add_fd(d, health_fd(d->health), T_HEALTH) ||
-	    add_fd(d, ctl_server_fd(d->ctl), T_CTL) || add_fd(d, notify_fd(d->notify), T_NOTIFY) ||
-	    add_fd(d, jobs_fd(d->jobs), T_JOBS) || add_fd(d, cluster_fd(d), T_PEER) ||
-	    add_fd(d, cluster_timer_fd(d), T_CLTIMER) ||
+	    add_fd(d, arp_fd(d->arp), T_ARP) || (d->nd && add_fd(d, nd_fd(d->nd), T_ND)) ||
+	    add_fd(d, health_fd(d->health), T_HEALTH) || add_fd(d, ctl_server_fd(d->ctl), T_CTL) ||
+	    add_fd(d, notify_fd(d->notify), T_NOTIFY) || add_fd(d, jobs_fd(d->jobs), T_JOBS) ||
+	    add_fd(d, cluster_fd(d), T_PEER) || add_fd(d, cluster_timer_fd(d), T_CLTIMER) ||
 	    (beacon_watch_fd(d->beacon) >= 0 && add_fd(d, beacon_watch_fd(d->beacon), T_BEACON))) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
@@ -532,6 +542,8 @@ static void shutdown_daemon(struct twind *d)
 	}
 	if (d->arp)
 		arp_close(d->arp);
+	if (d->nd)
+		nd_close(d->nd);
 	if (d->vip)
 		vip_close(d->vip);
 }
@@ -567,6 +579,8 @@ static int run(struct twind *d)
 			on_dead_timer(d);
 		if (ready & (1u << T_ARP))
 			act_on_arp(d);
+		if (ready & (1u << T_ND))
+			act_on_nd(d);
 		if (ready & (1u << T_ACTION)) {
 			uint64_t x;
 			if (read(d->action_tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)

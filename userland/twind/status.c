@@ -60,7 +60,7 @@ static const char *lan_address(struct twind *d)
 		struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		int is_vip = 0;
 		for (size_t v = 0; v < d->cfg.n_vips; v++)
-			is_vip |= d->cfg.vips[v].addr.s_addr == a.s_addr;
+			is_vip |= d->cfg.vips[v].family == AF_INET && d->cfg.vips[v].addr.s_addr == a.s_addr;
 		if (!is_vip) {
 			inet_ntop(AF_INET, &a, buf, sizeof(buf));
 			break;
@@ -227,8 +227,11 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 		ctl_resp_kv(r, k, "%s", d->alarms[i]);
 	}
 	for (size_t i = 0; i < d->cfg.n_vips; i++) {
+		char t[CFG_VIP_TEXT_MAX];
 		snprintf(k, sizeof(k), "vip.%zu.addr", i);
-		ctl_resp_kv(r, k, "%s/%u", inet_ntoa(d->cfg.vips[i].addr), d->cfg.vips[i].prefix);
+		ctl_resp_kv(r, k, "%s", cfg_vip_text(&d->cfg.vips[i], t, sizeof(t)));
+		snprintf(k, sizeof(k), "vip.%zu.dev", i);
+		ctl_resp_kv(r, k, "%s", d->cfg.vips[i].dev);
 		snprintf(k, sizeof(k), "vip.%zu.held", i);
 		ctl_resp_kv(r, k, "%s", tf(d->holds_vip));
 		vip_present_kv(d, i, r);
@@ -372,8 +375,8 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		ctl_resp_kv(r, "node.role", "standalone");
 		ctl_resp_kv(r, "node.endpoint", "%s", lan_address(d));
 		if (d->holds_vip) {
-			ctl_resp_kv(r, "vip.0.addr", "%s/%u", inet_ntoa(d->cfg.vips[0].addr),
-				    d->cfg.vips[0].prefix);
+			char t[CFG_VIP_TEXT_MAX];
+			ctl_resp_kv(r, "vip.0.addr", "%s", cfg_vip_text(&d->cfg.vips[0], t, sizeof(t)));
 			ctl_resp_kv(r, "vip.0.held", "true");
 			vip_present_kv(d, 0, r);
 		}

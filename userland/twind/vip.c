@@ -47,17 +47,30 @@ struct nl_xfer {
 
 static void fmt_vip(const struct cfg_vip *vip, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[CFG_VIP_TEXT_MAX];
 
-	if (!inet_ntop(AF_INET, &vip->addr, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
-	snprintf(buf, len, "%s/%u dev %s", ip, vip->prefix, vip->dev);
+	snprintf(buf, len, "%s dev %s", cfg_vip_text(vip, ip, sizeof(ip)), vip->dev);
+}
+
+static int is_v6(const struct cfg_vip *vip)
+{
+	return vip->family == AF_INET6;
+}
+
+static size_t addr_len(const struct cfg_vip *vip)
+{
+	return is_v6(vip) ? 16 : 4;
+}
+
+static const void *addr_of(const struct cfg_vip *vip)
+{
+	return is_v6(vip) ? (const void *)&vip->addr6 : (const void *)&vip->addr;
 }
 
 /* errno is set from e; the message names the operation and the address. */
 static int fail(const char *op, const struct cfg_vip *vip, int e, char *err, size_t errlen)
 {
-	char what[INET_ADDRSTRLEN + 48];
+	char what[CFG_VIP_TEXT_MAX + 48];
 
 	fmt_vip(vip, what, sizeof(what));
 	if (err && errlen)
@@ -110,12 +123,14 @@ static int on_addr(struct nl_msg *msg, void *arg)
 	if (h->nlmsg_type != RTM_NEWADDR || nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
 		return NL_OK;
 	ifa = nlmsg_data(h);
-	if (ifa->ifa_family != AF_INET || (int)ifa->ifa_index != x->ifindex ||
+	if (ifa->ifa_family != (is_v6(x->match) ? AF_INET6 : AF_INET) || (int)ifa->ifa_index != x->ifindex ||
 	    ifa->ifa_prefixlen != x->match->prefix)
 		return NL_OK;
-	/* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on p-t-p */
+	/* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on p-t-p
+	 * (IPv6 sends only IFA_ADDRESS unless p-t-p) */
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (local && nla_len(local) == 4 && !memcmp(nla_data(local), &x->match->addr, 4))
+	if (local && nla_len(local) == (int)addr_len(x->match) &&
+	    !memcmp(nla_data(local), addr_of(x->match), addr_len(x->match)))
 		x->found = 1;
 	return NL_OK;
 }
@@ -231,8 +246,9 @@ static int ifc_lookup(struct vip_ctx *ctx, const char *dev)
 /* Build the add (add=1) or delete request for vip on ifindex. */
 static struct nl_msg *build_req(const struct cfg_vip *vip, int ifindex, int add)
 {
+	int family = is_v6(vip) ? AF_INET6 : AF_INET;
 	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = nl_addr_build(AF_INET, &vip->addr, 4);
+	struct nl_addr *local = nl_addr_build(family, addr_of(vip), addr_len(vip));
 	struct nl_addr *brd = NULL;
 	struct nl_msg *msg = NULL;
 	char label[IFNAMSIZ];
@@ -240,11 +256,16 @@ static struct nl_msg *build_req(const struct cfg_vip *vip, int ifindex, int add)
 
 	if (ok) {
 		rtnl_addr_set_ifindex(a, ifindex);
-		rtnl_addr_set_family(a, AF_INET);
+		rtnl_addr_set_family(a, family);
 		ok = rtnl_addr_set_local(a, local) == 0;
 		rtnl_addr_set_prefixlen(a, vip->prefix);
 	}
-	if (ok && add) {
+	if (ok && add && is_v6(vip)) {
+		/* usable at once: the kernel's DAD would hold the address
+		 * tentative for a second and drop it on a duplicate behind our
+		 * back; the duplicate check is ours, before the claim */
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	} else if (ok && add) {
 		rtnl_addr_set_scope(a, RT_SCOPE_UNIVERSE);
 		vip_label(vip->dev, label, sizeof(label));
 		if (label[0])
@@ -292,7 +313,9 @@ static int do_req(struct vip_ctx *ctx, const struct cfg_vip *vip, int ifindex, i
 
 static int check_vip(const struct cfg_vip *vip)
 {
-	if (vip->prefix < 1 || vip->prefix > 32)
+	if (vip->family != AF_INET && vip->family != AF_INET6)
+		return EAFNOSUPPORT;
+	if (vip->prefix < 1 || vip->prefix > (is_v6(vip) ? 128 : 32))
 		return EINVAL;
 	return 0;
 }
@@ -336,7 +359,7 @@ int vip_del(struct vip_ctx *ctx, const struct cfg_vip *vip, char *err, size_t er
 
 int vip_present(struct vip_ctx *ctx, const struct cfg_vip *vip)
 {
-	struct ifaddrmsg req = {.ifa_family = AF_INET};
+	struct ifaddrmsg req = {.ifa_family = (unsigned char)(is_v6(vip) ? AF_INET6 : AF_INET)};
 	struct nl_xfer x = {.match = vip};
 
 	if (check_vip(vip))

@@ -1,4 +1,4 @@
-/* Failover IP on/off: adds and removes IPv4 addresses through rtnetlink
+/* Failover IP on/off: adds and removes IPv4 and IPv6 addresses through rtnetlink
  * (libnl-route-3), never by running ip(8).
  *
  * Synchronous but fast: one NETLINK_ROUTE socket, the kernel handles the
@@ -20,10 +20,12 @@ struct vip_ctx;
 int vip_open(struct vip_ctx **out, char *err, size_t errlen);
 void vip_close(struct vip_ctx *ctx);
 
-/* Add addr/prefix on dev, scope global, label "<dev>:twin" when it fits in
- * IFNAMSIZ, broadcast filled for prefixes <= 30. Already there: success. If
- * the node has an address in that subnet the VIP becomes secondary (kernel);
- * the prefix route is kept so the subnet stays reachable. */
+/* Add addr/prefix on dev. IPv4: scope global, label "<dev>:twin" when it
+ * fits in IFNAMSIZ, broadcast filled for prefixes <= 30; if the node has an
+ * address in that subnet the VIP becomes secondary (kernel); the prefix
+ * route is kept so the subnet stays reachable. IPv6: IFA_F_NODAD (usable at
+ * once; the caller ran its own duplicate check), no label, the kernel adds
+ * the prefix route. Already there: success. */
 int vip_add(struct vip_ctx *ctx, const struct cfg_vip *vip, char *err, size_t errlen);
 
 /* Remove addr/prefix from dev whatever its label. Absent: success. A device
