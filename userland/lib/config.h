@@ -123,17 +123,17 @@ struct twin_config {
 	char admin_password_file[CFG_PATH_MAX]; /* pairing password hash, "" = <state_dir>/admin.passwd */
 	/* the console (docs/CONSOLE.md): status for anyone, actions after the
 	 * admin password (serial) or the PIN (LCD) */
-	int console_serial;		   /* CFG_CONSOLE_*, default locked */
-	int console_lcd;		   /* CFG_CONSOLE_*, default locked (off without a PIN) */
-	char console_lcd_pin[CFG_CMD_MAX]; /* PBKDF2 hash of the LCD's PIN, "" = none */
-	uint32_t console_unlock_ms;	   /* unlocked after the last key, default 5 min */
-	int xdp_mode;			   /* 0 native (fallback generic with warning), 1 generic */
-	int beacon;			   /* CFG_BEACON_*: who sends the beats */
-	int beacon_fence;		   /* CFG_BFENCE_*: the kernel beacon's self-fence */
-	int sched_priority;		   /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
-	char drbd_resource[CFG_NAME_MAX];  /* "" = no DRBD */
-	char sync_dir[CFG_PATH_MAX];	   /* cluster-wide files pushed to the peer, "" = no sync */
-	uint32_t event_queue_max;	   /* events kept for an unreachable peer, default 10000 */
+	int console_serial;		      /* CFG_CONSOLE_*, default locked */
+	int console_lcd;		      /* CFG_CONSOLE_*, default locked (off without a PIN) */
+	char console_lcd_pin[CFG_CMD_MAX];    /* PBKDF2 hash of the LCD's PIN, "" = none */
+	uint32_t console_unlock_ms;	      /* unlocked after the last key, default 5 min */
+	int xdp_mode;			      /* 0 native (fallback generic with warning), 1 generic */
+	int beacon;			      /* CFG_BEACON_*: who sends the beats */
+	int beacon_fence;		      /* CFG_BFENCE_*: the kernel beacon's self-fence */
+	int sched_priority;		      /* SCHED_FIFO priority for the daemon, 0 = off, default 50 */
+	char drbd_resource[CFG_NAME_MAX];     /* "" = no DRBD */
+	char sync_dir[CFG_PATH_MAX];	      /* cluster-wide files pushed to the peer, "" = no sync */
+	uint32_t event_queue_max;	      /* events kept for an unreachable peer, default 10000 */
 	char metrics_listen[LISTEN_ADDR_MAX]; /* twin-exporter's ADDR:PORT, "" = no exporter (default) */
 };
 
