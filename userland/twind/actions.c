@@ -30,30 +30,60 @@ static void replica_peer_changed(struct twind *d);
 
 void alarm_set(struct twind *d, const char *text)
 {
-	for (unsigned i = 0; i < d->n_alarms; i++)
-		if (!strcmp(d->alarms[i], text))
-			return;
+	struct alarm old;
+	int rc = alarm_list_set(&d->alarms, text, real_ns() / 1000000ull, mono_ms(), &old);
+
+	if (rc == 0)
+		return; /* already raised: it keeps its first time */
 	log_warn("ALARM: %s", text);
 	cluster_event(d, "alarm", "raised: %s", text);
-	if (d->n_alarms == MAX_ALARMS) /* keep the newest */
-		memmove(d->alarms[0], d->alarms[1], sizeof(d->alarms[0]) * (MAX_ALARMS - 1)), d->n_alarms--;
-	snprintf(d->alarms[d->n_alarms++], sizeof(d->alarms[0]), "%s", text);
+	if (rc == 2) /* the list keeps the newest */
+		cluster_event(d, "alarm", "dropped (too many alarms): %s", old.text);
 }
 
 void alarm_clear(struct twind *d, const char *prefix)
 {
-	size_t n = strlen(prefix);
+	struct alarm gone[ALARM_MAX];
+	size_t n = alarm_list_clear(&d->alarms, prefix, gone, ALARM_MAX);
 
-	for (unsigned i = 0; i < d->n_alarms;) {
-		if (!strncmp(d->alarms[i], prefix, n)) {
-			log_info("alarm cleared: %s", d->alarms[i]);
-			cluster_event(d, "alarm", "cleared: %s", d->alarms[i]);
-			memmove(d->alarms[i], d->alarms[i + 1], sizeof(d->alarms[0]) * (d->n_alarms - i - 1));
-			d->n_alarms--;
-		} else {
-			i++;
-		}
+	for (size_t i = 0; i < n && i < ALARM_MAX; i++) {
+		log_info("alarm cleared: %s", gone[i].text);
+		cluster_event(d, "alarm", "cleared: %s", gone[i].text);
 	}
+}
+
+int alarm_ack(struct twind *d, const char *which, const char *who, char *msg, size_t len)
+{
+	int was[ALARM_MAX];
+
+	for (unsigned i = 0; i < d->alarms.n; i++)
+		was[i] = d->alarms.a[i].acked;
+	int n = alarm_list_ack(&d->alarms, which, who, real_ns() / 1000000ull);
+	if (n < 0)
+		return snprintf(msg, len, "no active alarm %s (twinctl status numbers them)", which), -1;
+	for (unsigned i = 0; i < d->alarms.n; i++) /* ack never reorders the list */
+		if (d->alarms.a[i].acked && !was[i]) {
+			log_info("alarm acknowledged by %s: %s", who, d->alarms.a[i].text);
+			cluster_event(d, "alarm", "acknowledged by %s: %s", who, d->alarms.a[i].text);
+		}
+	if (n == 0)
+		snprintf(msg, len, "already acknowledged");
+	else
+		snprintf(msg, len, "%d alarm%s acknowledged", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+void alarms_check_held(struct twind *d)
+{
+	if (!d->alarms.n)
+		return;
+	if (d->holds_vip && d->fsm.state == NS_ACTIVE) {
+		alarm_clear(d, "could not add the failover IP");
+		alarm_clear(d, "could not re-add the failover IP");
+	}
+	if (replica_enabled(d) && d->drbd_st_ok && d->drbd_st.role == DRBD_ROLE_PRIMARY &&
+	    d->fsm.state == NS_ACTIVE)
+		alarm_clear(d, "DRBD not promoted");
 }
 
 static void arm_timer(struct twind *d)
@@ -340,6 +370,8 @@ static void handover_if_asked(struct twind *d)
 	if (!(f->flags & HB_F_HEALTHY) || !(f->flags & HB_F_FAILOVER_ENABLED) || f->state != NS_STANDBY)
 		return;
 	log_info("peer %u asks to take over: releasing", d->cfg.peer_id);
+	cluster_event(d, "admin", "handover: takeover asked by peer %s (node %u)",
+		      sbc_peer_name(d) ? sbc_peer_name(d) : "", d->cfg.peer_id);
 	act_event(d, FE_ADMIN_RELEASE);
 }
 

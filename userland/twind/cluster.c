@@ -29,6 +29,7 @@
 #include "pairing.h"
 #include "passwd.h"
 #include "cfgsync.h"
+#include "event_log.h"
 #include "evqueue.h"
 #include "peerlink.h"
 #include "power.h"
@@ -244,11 +245,12 @@ void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)
 	char text[EVQ_TEXT_MAX], err[256];
 	va_list ap;
 
-	if (!c || !c->evq)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	elog_push(d, kind, text); /* our own history, twinctl log */
+	if (!c || !c->evq)
+		return;
 	if (!evq_push(c->evq, kind, text, err, sizeof(err)))
 		log_err("event queue: %s", err);
 }
@@ -494,6 +496,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	/* split brain: the peer asks for our side, or runs our part of a repair */
 	if (who->mode == TLS_CHAN_CLUSTER && sbc_peer_request(c->d, argc, argv, resp))
 		return;
+	/* twinctl log --peer on the peer asks for a page of our history */
+	if (who->mode == TLS_CHAN_CLUSTER && elog_peer_request(c->d, argc, argv, resp))
+		return;
 	/* twinctl diag on the peer asks for our status */
 	if (who->mode == TLS_CHAN_CLUSTER && diag_peer_request(c->d, argc, argv, resp))
 		return;
@@ -506,6 +511,7 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	    power_command(&c->d->cfg, argv[1])) {
 		char err[256];
 		log_warn("peer %s asks for this node's %s", who->addr, argv[1]);
+		cluster_event(c->d, "admin", "%s asked by peer (%s)", argv[1], who->addr);
 		/* an Active hands over first: the loop does it (cluster_dispatch) */
 		if (c->d->fsm.state == NS_ACTIVE)
 			c->ask_release = 1;
