@@ -542,6 +542,7 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	ctl_resp_err(r,
 		     "unknown request '%s' (try: status, ping, version, failover enable|disable, "
-		     "restore, takeover [--force], release, diag peer|result)",
+		     "restore, takeover [--force], release, diag peer|result, log [peer|result], "
+		     "alarm ack N|all)",
 		     argv[0]);
 }
