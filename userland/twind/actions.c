@@ -52,6 +52,22 @@ void alarm_clear(struct twind *d, const char *prefix)
 	}
 }
 
+/* For alarm texts that begin with a variable part: clear each alarm whose
+ * text contains needle. */
+static void alarm_clear_containing(struct twind *d, const char *needle)
+{
+	char text[ALARM_TEXT_MAX];
+
+	for (unsigned i = 0; i < d->alarms.n;) {
+		if (!strstr(d->alarms.a[i].text, needle)) {
+			i++;
+			continue;
+		}
+		snprintf(text, sizeof(text), "%s", d->alarms.a[i].text);
+		alarm_clear(d, text); /* the whole text is its own prefix */
+	}
+}
+
 int alarm_ack(struct twind *d, const char *which, const char *who, char *msg, size_t len)
 {
 	int was[ALARM_MAX];
@@ -220,8 +236,10 @@ static void alarms_follow(struct twind *d)
 		alarm_clear(d, "serving alone");
 	if (!(st == NS_ACTIVE && peer_serves))
 		alarm_clear(d, "dual active");
-	if (st != NS_SPLIT_BRAIN && !d->fsm.sb_pending)
+	if (st != NS_SPLIT_BRAIN && !d->fsm.sb_pending) {
 		alarm_clear(d, "split brain");
+		alarm_clear_containing(d, "split brain not repaired"); /* "health back; split brain ..." */
+	}
 	if (!d->fsm.isolated)
 		alarm_clear(d, "isolated");
 	if (st == NS_ACTIVE || alive) {
@@ -229,6 +247,9 @@ static void alarms_follow(struct twind *d)
 		 * attempts before are history (the log keeps them) */
 		alarm_clear(d, "peer dead but");
 		alarm_clear(d, "startup wait over, no peer");
+		/* Inactive -> Standby with the peer dead ("health back, peer dead but ...") */
+		alarm_clear(d, "health back, peer dead but");
+		alarm_clear(d, "isolation over, peer dead but");
 	}
 	if (entered_active) {
 		alarm_clear(d, "could not add the failover IP");
@@ -333,11 +354,13 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 					"at the risk of two nodes serving if it is alive but cut off"),
 			       -1;
 		log_warn("admin: forced takeover, peer unreachable");
+		alarm_clear(d, "takeover failed"); /* the last attempt's: this one decides now */
 		act_event(d, FE_ADMIN_TAKEOVER);
 		return 0;
 	}
 	if (!(p->last.state == NS_ACTIVE || (p->last.flags & HB_F_HOLDS_VIP))) {
 		/* nobody serves: take over directly */
+		alarm_clear(d, "takeover failed");
 		act_event(d, FE_ADMIN_TAKEOVER);
 		return 0;
 	}
@@ -354,6 +377,7 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 				d->drbd_st_ok ? d->drbd_st.conn : "no state"),
 		       -1;
 	log_info("admin: takeover requested, asking the peer to hand over");
+	alarm_clear(d, "takeover failed");
 	d->takeover_until_ns = mono_ns() + TAKEOVER_ASK_NS;
 	beat_now(d);
 	return 0;
@@ -370,8 +394,9 @@ static void handover_if_asked(struct twind *d)
 	if (!(f->flags & HB_F_HEALTHY) || !(f->flags & HB_F_FAILOVER_ENABLED) || f->state != NS_STANDBY)
 		return;
 	log_info("peer %u asks to take over: releasing", d->cfg.peer_id);
-	cluster_event(d, "admin", "handover: takeover asked by peer %s (node %u)",
-		      sbc_peer_name(d) ? sbc_peer_name(d) : "", d->cfg.peer_id);
+	const char *name = sbc_peer_name(d);
+	cluster_event(d, "admin", "handover: takeover asked by peer %s%s(node %u)", name ? name : "",
+		      name && *name ? " " : "", d->cfg.peer_id);
 	act_event(d, FE_ADMIN_RELEASE);
 }
 
