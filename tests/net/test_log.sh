@@ -36,6 +36,7 @@ out=$(ctl b "$NS_B" alarm ack "$id" 2>&1)
 check "twinctl alarm ack $id: $out" [ "$out" = "1 alarm acknowledged" ]
 check "status: acknowledged, by whom" bash -c "$TWINCTL -s $WORK/b/twind.sock status | grep -q '#$id heartbeat link down.*acknowledged by ssh/uid 0'"
 check "status key alarm_info.0.acked=true" [ "$(status_get b "$NS_B" alarm_info.0.acked)" = true ]
+ctl b "$NS_B" status | sed 's/^/#   /' # what the admin sees
 out=$(ctl b "$NS_B" alarm ack 999 2>&1)
 check "ack of an alarm that is not there is refused" grep -q "no active alarm 999" <<<"$out"
 in_ns "$NS_A" ip link set eth1 up

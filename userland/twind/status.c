@@ -434,6 +434,13 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (cluster_ctl(d, argc, argv, r))
 		return;
+	/* the history is kept before pairing too: what happened at cluster create */
+	if (elog_ctl(d, argc, argv, r))
+		return;
+	if (!strcmp(argv[0], "note")) {
+		note(d, argc, argv, r);
+		return;
+	}
 	if (cluster_mode(d) != CLUSTER_STANDALONE && (fpc_ctl(d, argc, argv, r) || sbc_ctl(d, argc, argv, r)))
 		return;
 	if (!strcmp(argv[0], "status") && cluster_mode(d) == CLUSTER_STANDALONE) {
@@ -471,12 +478,6 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (diag_ctl(d, argc, argv, r))
 		return;
-	if (elog_ctl(d, argc, argv, r))
-		return;
-	if (!strcmp(argv[0], "note")) {
-		note(d, argc, argv, r);
-		return;
-	}
 	if (!strcmp(argv[0], "alarm") && argc == 3 && !strcmp(argv[1], "ack")) {
 		char msg[160];
 		if (alarm_ack(d, argv[2], d->req_from, msg, sizeof(msg)) < 0) {
