@@ -737,6 +737,11 @@ static int op_start(struct cluster *c, const char *name, struct ctl_resp *r)
 		return -1;
 	}
 	snprintf(c->op_name, sizeof(c->op_name), "%s", name);
+	/* the journal names who asked (a probe changes nothing) */
+	if (!strcmp(name, "create") || !strcmp(name, "dissolve"))
+		cluster_event(c->d, "admin", "cluster %s requested by %s", name, c->d->req_from);
+	else if (strcmp(name, "probe"))
+		cluster_event(c->d, "admin", "%s of the peer requested by %s", name, c->d->req_from);
 	c->op_running = 1;
 	c->op_rc = 0;
 	c->op_msg[0] = 0;
@@ -789,6 +794,7 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 			ctl_resp_err(r, "%s", err);
 		} else {
 			log_info("admin password set");
+			cluster_event(d, "admin", "admin password set by %s", d->req_from);
 			ctl_resp_kv(r, "message", "admin password set");
 		}
 		return 1;
