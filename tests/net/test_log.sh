@@ -49,6 +49,12 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"failover enable from=console\n"); s.recv(4096)
 PY
+# what twinctl update tells twind at its start (no bundle here)
+python3 - "$WORK/b/twind.sock" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'note update "started: version 9.9.9 into slot B"\n'); s.recv(4096)
+PY
 
 # --- the merged log on b
 sleep 0.5 # let a's last events be written
@@ -64,6 +70,7 @@ req=$(ms " b admin takeover requested") rel=$(ms " a state Active -> Standby: ad
 check "a releases after b's request ($req <= $rel)" bash -c "[ -n '$req' ] && [ -n '$rel' ] && [ '$rel' -ge '$req' ]"
 check "b: the alarm raised, acknowledged and cleared" bash -c "grep -q ' b alarm raised: heartbeat link down' <<<'$log' && grep -q ' b alarm acknowledged by ssh/uid 0: heartbeat link down' <<<'$log' && grep -q ' b alarm cleared: heartbeat link down' <<<'$log'"
 check "a: the console's request names the console" grep -q " a admin failover enable requested by console (uid 0)" <<<"$log"
+check "b: the update's note, with who ran it" grep -q " b update started: version 9.9.9 into slot B (ssh/uid 0)" <<<"$log"
 own=$(ctl b "$NS_B" log 2>&1)
 check "log without --peer: b's entries only" bash -c "! grep -q '^[0-9-]* [0-9:.]* a ' <<<'$own' && grep -q ' b admin takeover' <<<'$own'"
 since=$(ctl b "$NS_B" log --peer --since "$SINCE" 2>&1)
