@@ -25,6 +25,7 @@ run_suite lint lint
 run_suite fuzz ./tests/fuzz/run.sh
 run_suite cli ./tests/cli/test_twind_config.sh
 run_suite update ./tests/cli/test_update.sh
+run_suite twinctl_help ./tests/cli/test_twinctl_help.sh
 run_suite bpf ./tests/bpf/run.sh
 run_suite net ./tests/net/run.sh
 # the image: the same inputs give the same bytes

@@ -32,6 +32,8 @@ declare -A SOURCES=(
 		userland/panel/lcd_layout.c userland/panel/lcdproc.c userland/panel/term_input.c
 		userland/panel/term_layout.c userland/lib/status_render.c userland/lib/size_fmt.c
 		userland/lib/ctl_proto.c userland/lib/int_parse.c"
+	[log_view]="userland/lib/log_view.c userland/lib/ctl_proto.c userland/lib/int_parse.c
+		userland/lib/text_escape.c"
 	[metrics]="userland/exporter/metrics_render.c userland/exporter/expo.c userland/lib/ctl_proto.c
 		userland/lib/int_parse.c userland/lib/text_escape.c userland/lib/node_state.c"
 )

@@ -94,6 +94,10 @@ check "both nodes store the same cluster key" bash -c \
 check "a Active after the restart" wait_for 15 state_is a "$NS_A" Active
 check "b Standby" wait_for 10 state_is b "$NS_B" Standby
 check "failover IP on a" has_vip "$NS_A"
+check "no claim alarm outlives the claim on a (issue 13)" wait_for 3 bash -c \
+	"! $TWINCTL -s $WORK/a/twind.sock status --raw | grep -qE '^alarm\.[0-9]+=(could not (re-)?add the failover IP|DRBD not promoted)'"
+check "twinctl log on a: who asked for the pairing" bash -c \
+	"$TWINCTL -s $WORK/a/twind.sock log | grep -q ' a admin cluster create requested by ssh/uid 0'"
 check "a knows b's key" [ "$(status_get a "$NS_A" cluster.peer_fingerprint)" = "$FP_B" ]
 check "cluster mode paired" [ "$(status_get b "$NS_B" cluster.mode)" = paired ]
 check "membership_command ran on a as node 1: $(cat "$WORK/a/membership.log" 2>/dev/null)" \

@@ -133,8 +133,8 @@ ip_on() { has_vip "$([ $1 = a ] && echo $NS_A || echo $NS_B)" && no_vip "$([ $1 
 check "IP on a only" ip_on a
 check "split-brain alarms cleared" bash -c "! $TWINCTL -s $WORK/a/twind.sock status --raw | grep -q '^alarm.*split brain' && ! $TWINCTL -s $WORK/b/twind.sock status --raw | grep -q '^alarm.*split brain'"
 check "state files cleared" bash -c "[ ! -e $WORK/a/state/split_brain ] && [ ! -e $WORK/b/state/split_brain ]"
-check "repair logged with who chose" grep -q "split brain repair: survivor a, by admin on b" "$WORK/b/twind.log"
-check "...and an event for the peer" wait_for 3 grep -q "peer event #[0-9]* split_brain: repair started: survivor a, victim b (by admin on b" "$WORK/a/twind.log"
+check "repair logged with who chose" grep -q "split brain repair: survivor a, by ssh/uid 0 on b" "$WORK/b/twind.log"
+check "...and an event for the peer" wait_for 3 grep -q "peer event #[0-9]* split_brain: repair started: survivor a, victim b (by ssh/uid 0 on b" "$WORK/a/twind.log"
 
 # --- 7. again, both wrote; survivor b, run from a
 partition 4096 8192

@@ -207,6 +207,32 @@ static void test_alarms_first_until_acknowledged(void)
 	menu_free(m);
 }
 
+/* twind's alarms have numbers: the console's ack is sent to twind (so
+ * twinctl shows it), and an ack made elsewhere counts here too */
+static void test_alarm_ack_in_twind(void)
+{
+	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN,
+			    ACTIVE_A "alarm.0=heartbeat link eth1 down\nalarm_info.0.id=7\n"
+				     "alarm_info.0.acked=false\n");
+	struct menu_req rq;
+
+	CHECK(view(m).alert);
+	menu_key(m, MK_ESC, now);
+	CHECK_EQ(take(m, &rq), 1);
+	CHECK(rq.kind == MR_CTL && rq.argc == 4 && !strcmp(rq.argv[0], "alarm") &&
+	      !strcmp(rq.argv[1], "ack") && !strcmp(rq.argv[2], "7") && !strcmp(rq.argv[3], "from=console"));
+	CHECK(!view(m).alert);
+	answer(m, &rq, "ok\nmessage=1 alarm acknowledged\n"); /* no flow waits for it */
+	CHECK(!view(m).alert);
+	menu_free(m);
+	/* acknowledged by twinctl: not an alert on the console either */
+	m = mk(MENU_LCD, 16, LOCK_OPEN,
+	       ACTIVE_A "alarm.0=heartbeat link eth1 down\nalarm_info.0.id=7\nalarm_info.0.acked=true\n");
+	CHECK(!view(m).alert);
+	CHECK_STR(view(m).line[0], "twin-a    Active");
+	menu_free(m);
+}
+
 static void test_menus_follow_state(void)
 {
 	struct menu *m = mk(MENU_LCD, 16, LOCK_OPEN, ACTIVE_A);
@@ -261,8 +287,9 @@ static void test_takeover_confirm_no_first(void)
 	menu_key(m, MK_ENTER, now);
 	CHECK_EQ(take(m, &rq), 1);
 	CHECK_EQ(rq.kind, MR_CTL);
-	CHECK_EQ(rq.argc, 1);
+	CHECK_EQ(rq.argc, 2);
 	CHECK_STR(rq.argv[0], "takeover");
+	CHECK_STR(rq.argv[1], "from=console"); /* twind's log names the console */
 	CHECK_EQ(view(m).kind, VIEW_BUSY);
 	menu_key(m, MK_ENTER, now); /* keys wait while busy */
 	CHECK_EQ(view(m).kind, VIEW_BUSY);
@@ -402,7 +429,7 @@ static void test_create_wizard(void)
 	CHECK_CONTAINS(view(m).line[1], "needs a prefix length");
 	menu_line(m, "192.168.1.10/24", now);
 	CHECK_EQ(take(m, &rq), 1);
-	CHECK_EQ(rq.argc, 3);
+	CHECK_EQ(rq.argc, 4);
 	CHECK_STR(rq.argv[1], "probe");
 	CHECK_STR(rq.argv[2], "192.168.1.12");
 	answer(m, &rq, "ok\n");
@@ -430,7 +457,7 @@ static void test_create_wizard(void)
 	CHECK_STR(view(m).line[1], "the password is empty");
 	menu_line(m, "wrong-password", now);
 	CHECK_EQ(take(m, &rq), 1);
-	CHECK_EQ(rq.argc, 6);
+	CHECK_EQ(rq.argc, 7);
 	CHECK_STR(rq.argv[1], "create");
 	CHECK_STR(rq.argv[2], "192.168.1.12");
 	CHECK_CONTAINS(rq.argv[3], "SHA256:90d5");
@@ -478,7 +505,7 @@ static void test_split_brain(void)
 	menu_key(m, MK_DOWN, now);
 	menu_key(m, MK_ENTER, now);
 	CHECK_EQ(take(m, &rq), 1);
-	CHECK_EQ(rq.argc, 4);
+	CHECK_EQ(rq.argc, 5);
 	CHECK_STR(rq.argv[0], "split-brain");
 	CHECK_STR(rq.argv[2], "twin-b");
 	answer(m, &rq, "ok\nmessage=repair started\n");
@@ -896,6 +923,7 @@ static void test_usb_update(void)
 TEST_MAIN("menu", {
 	test_status_pages();
 	test_alarms_first_until_acknowledged();
+	test_alarm_ack_in_twind();
 	test_menus_follow_state();
 	test_takeover_confirm_no_first();
 	test_lock();

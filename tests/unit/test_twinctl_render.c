@@ -209,7 +209,30 @@ static void test_split_brain(void)
 	free(got);
 }
 
+/* Alarms with their lifecycle: unacknowledged first, each with its number
+ * (what twinctl alarm ack takes) and age; who acknowledged the others. */
+static void test_alarm_lifecycle(void)
+{
+	char *got =
+	    render("ok\nnode.name=a\n"
+		   "alarm.0=DRBD not promoted: x\nalarm_info.0.id=1\nalarm_info.0.raised=1795306203\n"
+		   "alarm_info.0.age_s=3725\nalarm_info.0.acked=true\nalarm_info.0.acked_by=ssh/uid 0\n"
+		   "alarm.1=heartbeat link down: peer heard on LAN only\nalarm_info.1.id=4\n"
+		   "alarm_info.1.raised=1795306203\nalarm_info.1.age_s=125\nalarm_info.1.acked=false\n");
+	CHECK(got &&
+	      strstr(got, "  ALARMS: #4 heartbeat link down: peer heard on LAN only (2m 05s ago)\n"
+			  "          #1 DRBD not promoted: x (1h 02m ago, acknowledged by ssh/uid 0)\n"));
+	if (got && !strstr(got, "#4 heartbeat"))
+		fprintf(stderr, "%s", got);
+	free(got);
+	got = render("ok\nnode.name=a\nalarm.0=x\nalarm_info.0.id=9\nalarm_info.0.age_s=7\n"
+		     "alarm_info.0.acked=false\n");
+	CHECK(got && strstr(got, "  ALARMS: #9 x (7s ago)\n"));
+	free(got);
+}
+
 TEST_MAIN("twinctl_render", {
+	test_alarm_lifecycle();
 	setenv("TZ", "UTC", 1);
 	test_split_brain();
 	test_full();

@@ -392,14 +392,59 @@ static void split_brain(FILE *f, const struct ctl_reply *rep)
 			getf_or_dash(rep, "repair.message"));
 }
 
+/* "45s", "12m 05s", "3h 07m", "2d 04h": how long an alarm has been up */
+static void fmt_age(char *out, size_t n, long long s)
+{
+	if (s < 60)
+		snprintf(out, n, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, n, "%lldm %02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, n, "%lldh %02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, n, "%lldd %02lldh", s / 86400, s % 86400 / 3600);
+}
+
+/* One alarm: "#ID TEXT (AGE)" with who acknowledged it; the number is what
+ * twinctl alarm ack takes. Without alarm_info (an older twind) the text. */
+static void alarm_line(FILE *f, const struct ctl_reply *rep, int i, int first)
+{
+	const char *text = ctl_getf(rep, "alarm.%d", i), *id = ctl_getf(rep, "alarm_info.%d.id", i);
+	long long age;
+	char when[32] = "", k[48];
+
+	fprintf(f, "%s", first ? "" : "          ");
+	if (!id) {
+		fprintf(f, "%s\n", text);
+		return;
+	}
+	snprintf(k, sizeof(k), "alarm_info.%d.age_s", i);
+	if (ctl_get_ll(rep, k, &age) == 0 && age >= 0)
+		fmt_age(when, sizeof(when), age);
+	fprintf(f, "#%s %s (%s ago", id, text, when[0] ? when : "?");
+	const char *acked = ctl_getf(rep, "alarm_info.%d.acked", i);
+	if (acked && !strcmp(acked, "true")) {
+		const char *by = ctl_getf(rep, "alarm_info.%d.acked_by", i);
+		fprintf(f, ", acknowledged by %s", by ? by : "?");
+	}
+	fprintf(f, ")\n");
+}
+
+/* Unacknowledged alarms first: they are what needs the admin. */
 static void alarms(FILE *f, const struct ctl_reply *rep)
 {
-	int n = 0;
-	const char *v;
+	int n = 0, shown = 0;
 
 	fprintf(f, "  ALARMS: ");
-	while ((v = ctl_getf(rep, "alarm.%d", n)))
-		fprintf(f, "%s%s\n", n++ ? "          " : "", v);
+	while (ctl_getf(rep, "alarm.%d", n))
+		n++;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++) {
+			const char *acked = ctl_getf(rep, "alarm_info.%d.acked", i);
+			int is_acked = acked && !strcmp(acked, "true");
+			if (is_acked == pass)
+				alarm_line(f, rep, i, !shown++);
+		}
 	if (!n)
 		fprintf(f, "none\n");
 }

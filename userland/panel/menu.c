@@ -22,6 +22,7 @@
 #define IDLE_HOME_MS	  120000 /* a console left alone goes home (not while busy) */
 #define TAG_STATUS	  1u
 #define TAG_SYSINFO	  2u	 /* "setup show": this node's settings */
+#define TAG_ALARM_ACK	  3u	 /* "alarm ack N": nobody waits for its answer */
 #define RUN_SHORT_MS	  30000	 /* a console helper (setup, reset, USB listing) */
 #define RUN_UPDATE_MS	  600000 /* writing a slot from a USB stick */
 #define BUNDLES_MAX	  8
@@ -270,16 +271,23 @@ static void busy(struct menu *m, const char *fmt, ...)
 /* a control request for the flow; its answer comes as EV_REPLY/EV_ERROR */
 static unsigned new_tag(struct menu *m)
 {
-	if (++m->next_tag <= TAG_SYSINFO)
-		m->next_tag = TAG_SYSINFO + 1;
+	if (++m->next_tag <= TAG_ALARM_ACK)
+		m->next_tag = TAG_ALARM_ACK + 1;
 	return m->next_tag;
 }
 
+/* an action: twind's log names the console as who asked (from=console) */
 static void ask(struct menu *m, const char *what, int argc, const char *const *argv)
 {
+	const char *with[MENU_ARGS_MAX];
+	int n = 0;
+
+	for (; n < argc && n < MENU_ARGS_MAX - 1; n++)
+		with[n] = argv[n];
+	with[n++] = "from=console";
 	m->tag = new_tag(m);
 	m->waiting = 1;
-	queue_req(m, MR_CTL, m->tag, argc, argv);
+	queue_req(m, MR_CTL, m->tag, n, with);
 	busy(m, "%s", what);
 }
 
@@ -1106,7 +1114,7 @@ struct menu *menu_new(const struct menu_opts *o)
 		m->o.unlock_s = 300;
 	if (m->o.ui == MENU_LCD && m->o.cycle_ms == 0)
 		m->o.cycle_ms = CYCLE_DEFAULT_MS;
-	m->next_tag = TAG_SYSINFO;
+	m->next_tag = TAG_ALARM_ACK;
 	m->scr = S_STATUS;
 	snprintf(m->st_err, sizeof(m->st_err), "%s", "connecting to twind");
 	ask_sysinfo(m);
@@ -1150,10 +1158,27 @@ static int per_screen(const struct menu *m)
 	return m->o.ui == MENU_LCD && m->o.rows >= 4 ? 2 : 1;
 }
 
+/* the status's index of the alarm with this text, or -1 */
+static int alarm_index(const struct menu *m, const char *text)
+{
+	const char *v;
+
+	for (int i = 0; m->have_st && (v = ctl_getf(&m->st, "alarm.%d", i)); i++)
+		if (!strcmp(v, text))
+			return i;
+	return -1;
+}
+
+/* acknowledged here, or in twind (twinctl alarm ack, another console) */
 static int acked(const struct menu *m, const char *text)
 {
-	for (int i = 0; i < m->n_acked; i++)
-		if (!strcmp(m->acked[i], text))
+	int i = alarm_index(m, text);
+	const char *v = i >= 0 ? ctl_getf(&m->st, "alarm_info.%d.acked", i) : NULL;
+
+	if (v && !strcmp(v, "true"))
+		return 1;
+	for (int k = 0; k < m->n_acked; k++)
+		if (!strcmp(m->acked[k], text))
 			return 1;
 	return 0;
 }
@@ -1176,8 +1201,15 @@ static int pages(const struct menu *m, struct sp_page *out, int max)
 
 static void ack_alarm(struct menu *m, const char *text)
 {
+	int i = alarm_index(m, text);
+	const char *id = i >= 0 ? ctl_getf(&m->st, "alarm_info.%d.id", i) : NULL;
+
 	if (acked(m, text))
 		return;
+	if (id) { /* twind keeps it (and journals who): twinctl shows it too */
+		const char *req[] = {"alarm", "ack", id, "from=console"};
+		queue_req(m, MR_CTL, TAG_ALARM_ACK, 4, req);
+	}
 	if (m->n_acked == 8)
 		memmove(m->acked[0], m->acked[1], sizeof(m->acked[0]) * 7), m->n_acked--;
 	snprintf(m->acked[m->n_acked++], MENU_TEXT_MAX, "%s", text);
@@ -1411,6 +1443,10 @@ void menu_reply(struct menu *m, unsigned tag, const struct ctl_reply *rep, const
 		m->st_next_ms = now_ms + (m->flow != A_NONE ? STATUS_BUSY_MS : STATUS_EVERY_MS);
 		menu_set_status(m, rep, err, now_ms);
 		prune_acks(m);
+		return;
+	}
+	if (tag == TAG_ALARM_ACK) {
+		m->st_next_ms = now_ms; /* show twind's record of it soon */
 		return;
 	}
 	if (!m->waiting || tag != m->tag)

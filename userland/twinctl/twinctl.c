@@ -13,7 +13,10 @@ static const struct {
 	const char *args;
 	const char *help;
 } commands[] = {
-    {"status", cmd_status, "[--json|--raw]", "both nodes, heartbeat paths, failover IP, alarms"},
+    {"status", cmd_status, "[--json|--raw] [--watch [--interval S]]",
+     "both nodes, heartbeat paths, failover IP, alarms"},
+    {"log", cmd_log, "[--since TIME] [--peer] [--json]", "state changes, alarms, takeovers, updates"},
+    {"alarm", cmd_alarm, "ack N|all", "acknowledge an alarm (#N in status)"},
     {"ping", cmd_ping, "", "check that twind answers"},
     {"version", cmd_version, "", "show the versions of twinctl and twind"},
     {"failover", cmd_failover, "enable|disable", "allow or forbid automatic takeover"},

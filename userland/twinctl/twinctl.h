@@ -33,6 +33,8 @@ int cmd_update(const struct twinctl *t, int argc, char **argv);
 int cmd_split_brain(const struct twinctl *t, int argc, char **argv);
 int cmd_drbd_event(const struct twinctl *t, int argc, char **argv);
 int cmd_diag(const struct twinctl *t, int argc, char **argv);
+int cmd_log(const struct twinctl *t, int argc, char **argv);
+int cmd_alarm(const struct twinctl *t, int argc, char **argv);
 
 /* A request whose outcome comes later ("cluster ..."): send it, then poll
  * "cluster result" until done; rep holds the outcome. */

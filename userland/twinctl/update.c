@@ -12,6 +12,7 @@
  * TWIN_UPDATE_PUBKEY (/usr/share/twin/update-key.pub), TWIN_BOOTCTL
  * (/usr/lib/twin/bootctl: "status", "device SLOT", "try SLOT"). */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "bundle_file.h"
 #include "bundle_sig.h"
 #include "test_hooks.h"
+#include "client.h"
 #include "twinctl.h"
 
 /* the tests' stand-ins for the image's paths (test builds only) */
@@ -208,6 +210,25 @@ static int write_slot(const char *file, struct bundle_file *b, const char *dev)
 	return 0;
 }
 
+/* Tell twind, for its event history (twinctl log): quietly, an update
+ * goes on without a daemon. */
+static void __attribute__((format(printf, 2, 3))) note(const struct twinctl *t, const char *fmt, ...)
+{
+	char text[400], line[CTL_LINE_MAX + 1], err[128];
+	struct ctl_reply rep;
+	va_list ap;
+	int err_no;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	const char *req[] = {"note", "update", text};
+	int len = ctl_req_format(line, sizeof(line), 3, req, err, sizeof(err));
+	if (len > 0 && ctl_call(t->socket, line, (size_t)len, CTL_CLIENT_TIMEOUT_MS, &rep, &err_no, err,
+				sizeof(err)) == CTL_CALL_OK)
+		ctl_reply_free(&rep);
+}
+
 int cmd_update(const struct twinctl *t, int argc, char **argv)
 {
 	const char *bootctl = env_or("TWIN_BOOTCTL", "/usr/lib/twin/bootctl");
@@ -216,9 +237,8 @@ int cmd_update(const struct twinctl *t, int argc, char **argv)
 	struct running r = {0};
 	uint8_t sum[32];
 	char err[300], dev[256];
-	int force = 0, dry = 0, rc;
+	int force = 0, dry = 0, rc, started = 0;
 
-	(void)t;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--force"))
 			force = 1;
@@ -259,6 +279,9 @@ int cmd_update(const struct twinctl *t, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	note(t, "started: version %s into slot %s (running %s on slot %s)", b.hdr.version, r.target,
+	     r.version, r.slot);
+	started = 1;
 	if ((rc = write_slot(file, &b, dev)) != 0)
 		goto out;
 	const char *tv[] = {bootctl, "try", r.target, NULL};
@@ -274,8 +297,12 @@ int cmd_update(const struct twinctl *t, int argc, char **argv)
 	printf("slot %s holds version %s and boots next: reboot to start it (twinctl reboot).\n"
 	       "If it does not reach Standby or Active, the node falls back to slot %s (version %s).\n",
 	       r.target, b.hdr.version, r.slot, r.version);
+	note(t, "done: slot %s holds version %s and boots next", r.target, b.hdr.version);
 	rc = 0;
 out:
+	if (started && rc)
+		note(t, "failed: version %s was not installed in slot %s; slot %s boots as before",
+		     b.hdr.version, r.target, r.slot);
 	bundle_file_close(&b);
 	return rc;
 }

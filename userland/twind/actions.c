@@ -33,30 +33,76 @@ static void replica_peer_changed(struct twind *d);
 
 void alarm_set(struct twind *d, const char *text)
 {
-	for (unsigned i = 0; i < d->n_alarms; i++)
-		if (!strcmp(d->alarms[i], text))
-			return;
+	struct alarm old;
+	int rc = alarm_list_set(&d->alarms, text, real_ns() / 1000000ull, mono_ms(), &old);
+
+	if (rc == 0)
+		return; /* already raised: it keeps its first time */
 	log_warn("ALARM: %s", text);
 	cluster_event(d, "alarm", "raised: %s", text);
-	if (d->n_alarms == MAX_ALARMS) /* keep the newest */
-		memmove(d->alarms[0], d->alarms[1], sizeof(d->alarms[0]) * (MAX_ALARMS - 1)), d->n_alarms--;
-	snprintf(d->alarms[d->n_alarms++], sizeof(d->alarms[0]), "%s", text);
+	if (rc == 2) /* the list keeps the newest */
+		cluster_event(d, "alarm", "dropped (too many alarms): %s", old.text);
 }
 
 void alarm_clear(struct twind *d, const char *prefix)
 {
-	size_t n = strlen(prefix);
+	struct alarm gone[ALARM_MAX];
+	size_t n = alarm_list_clear(&d->alarms, prefix, gone, ALARM_MAX);
 
-	for (unsigned i = 0; i < d->n_alarms;) {
-		if (!strncmp(d->alarms[i], prefix, n)) {
-			log_info("alarm cleared: %s", d->alarms[i]);
-			cluster_event(d, "alarm", "cleared: %s", d->alarms[i]);
-			memmove(d->alarms[i], d->alarms[i + 1], sizeof(d->alarms[0]) * (d->n_alarms - i - 1));
-			d->n_alarms--;
-		} else {
-			i++;
-		}
+	for (size_t i = 0; i < n && i < ALARM_MAX; i++) {
+		log_info("alarm cleared: %s", gone[i].text);
+		cluster_event(d, "alarm", "cleared: %s", gone[i].text);
 	}
+}
+
+/* For alarm texts that begin with a variable part: clear each alarm whose
+ * text contains needle. */
+static void alarm_clear_containing(struct twind *d, const char *needle)
+{
+	char text[ALARM_TEXT_MAX];
+
+	for (unsigned i = 0; i < d->alarms.n;) {
+		if (!strstr(d->alarms.a[i].text, needle)) {
+			i++;
+			continue;
+		}
+		snprintf(text, sizeof(text), "%s", d->alarms.a[i].text);
+		alarm_clear(d, text); /* the whole text is its own prefix */
+	}
+}
+
+int alarm_ack(struct twind *d, const char *which, const char *who, char *msg, size_t len)
+{
+	int was[ALARM_MAX];
+
+	for (unsigned i = 0; i < d->alarms.n; i++)
+		was[i] = d->alarms.a[i].acked;
+	int n = alarm_list_ack(&d->alarms, which, who, real_ns() / 1000000ull);
+	if (n < 0)
+		return snprintf(msg, len, "no active alarm %s (twinctl status numbers them)", which), -1;
+	for (unsigned i = 0; i < d->alarms.n; i++) /* ack never reorders the list */
+		if (d->alarms.a[i].acked && !was[i]) {
+			log_info("alarm acknowledged by %s: %s", who, d->alarms.a[i].text);
+			cluster_event(d, "alarm", "acknowledged by %s: %s", who, d->alarms.a[i].text);
+		}
+	if (n == 0)
+		snprintf(msg, len, "already acknowledged");
+	else
+		snprintf(msg, len, "%d alarm%s acknowledged", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+void alarms_check_held(struct twind *d)
+{
+	if (!d->alarms.n)
+		return;
+	if (d->holds_vip && d->fsm.state == NS_ACTIVE) {
+		alarm_clear(d, "could not add the failover IP");
+		alarm_clear(d, "could not re-add the failover IP");
+	}
+	if (replica_enabled(d) && d->drbd_st_ok && d->drbd_st.role == DRBD_ROLE_PRIMARY &&
+	    d->fsm.state == NS_ACTIVE)
+		alarm_clear(d, "DRBD not promoted");
 }
 
 static void arm_timer(struct twind *d)
@@ -186,8 +232,10 @@ static void alarms_follow(struct twind *d)
 		alarm_clear(d, "serving alone");
 	if (!(st == NS_ACTIVE && peer_serves))
 		alarm_clear(d, "dual active");
-	if (st != NS_SPLIT_BRAIN && !d->fsm.sb_pending)
+	if (st != NS_SPLIT_BRAIN && !d->fsm.sb_pending) {
 		alarm_clear(d, "split brain");
+		alarm_clear_containing(d, "split brain not repaired"); /* "health back; split brain ..." */
+	}
 	if (!d->fsm.isolated)
 		alarm_clear(d, "isolated");
 	if (st == NS_ACTIVE || alive) {
@@ -195,6 +243,9 @@ static void alarms_follow(struct twind *d)
 		 * attempts before are history (the log keeps them) */
 		alarm_clear(d, "peer dead but");
 		alarm_clear(d, "startup wait over, no peer");
+		/* Inactive -> Standby with the peer dead ("health back, peer dead but ...") */
+		alarm_clear(d, "health back, peer dead but");
+		alarm_clear(d, "isolation over, peer dead but");
 	}
 	if (entered_active) {
 		alarm_clear(d, "could not add the failover IP");
@@ -299,11 +350,13 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 					"at the risk of two nodes serving if it is alive but cut off"),
 			       -1;
 		log_warn("admin: forced takeover, peer unreachable");
+		alarm_clear(d, "takeover failed"); /* the last attempt's: this one decides now */
 		act_event(d, FE_ADMIN_TAKEOVER);
 		return 0;
 	}
 	if (!(p->last.state == NS_ACTIVE || (p->last.flags & HB_F_HOLDS_VIP))) {
 		/* nobody serves: take over directly */
+		alarm_clear(d, "takeover failed");
 		act_event(d, FE_ADMIN_TAKEOVER);
 		return 0;
 	}
@@ -320,6 +373,7 @@ int act_takeover(struct twind *d, int force, char *why, size_t len)
 				d->drbd_st_ok ? d->drbd_st.conn : "no state"),
 		       -1;
 	log_info("admin: takeover requested, asking the peer to hand over");
+	alarm_clear(d, "takeover failed");
 	d->takeover_until_ns = mono_ns() + TAKEOVER_ASK_NS;
 	beat_now(d);
 	return 0;
@@ -336,6 +390,9 @@ static void handover_if_asked(struct twind *d)
 	if (!(f->flags & HB_F_HEALTHY) || !(f->flags & HB_F_FAILOVER_ENABLED) || f->state != NS_STANDBY)
 		return;
 	log_info("peer %u asks to take over: releasing", d->cfg.peer_id);
+	const char *name = sbc_peer_name(d);
+	cluster_event(d, "admin", "handover: takeover asked by peer %s%s(node %u)", name ? name : "",
+		      name && *name ? " " : "", d->cfg.peer_id);
 	act_event(d, FE_ADMIN_RELEASE);
 }
 

@@ -29,6 +29,7 @@
 #include "pairing.h"
 #include "passwd.h"
 #include "cfgsync.h"
+#include "event_log.h"
 #include "evqueue.h"
 #include "peerlink.h"
 #include "power.h"
@@ -245,11 +246,12 @@ void cluster_event(struct twind *d, const char *kind, const char *fmt, ...)
 	char text[EVQ_TEXT_MAX], err[256];
 	va_list ap;
 
-	if (!c || !c->evq)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	elog_push(d, kind, text); /* our own history, twinctl log */
+	if (!c || !c->evq)
+		return;
 	if (!evq_push(c->evq, kind, text, err, sizeof(err)))
 		log_err("event queue: %s", err);
 }
@@ -495,6 +497,9 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	/* split brain: the peer asks for our side, or runs our part of a repair */
 	if (who->mode == TLS_CHAN_CLUSTER && sbc_peer_request(c->d, argc, argv, resp))
 		return;
+	/* twinctl log --peer on the peer asks for a page of our history */
+	if (who->mode == TLS_CHAN_CLUSTER && elog_peer_request(c->d, argc, argv, resp))
+		return;
 	/* twinctl diag on the peer asks for our status */
 	if (who->mode == TLS_CHAN_CLUSTER && diag_peer_request(c->d, argc, argv, resp))
 		return;
@@ -507,6 +512,7 @@ static void peer_handler(void *ctx, const struct peerlink_peer *who, int argc, c
 	    power_command(&c->d->cfg, argv[1])) {
 		char err[256];
 		log_warn("peer %s asks for this node's %s", who->addr, argv[1]);
+		cluster_event(c->d, "admin", "%s asked by peer (%s)", argv[1], who->addr);
 		/* an Active hands over first: the loop does it (cluster_dispatch) */
 		if (c->d->fsm.state == NS_ACTIVE)
 			c->ask_release = 1;
@@ -733,6 +739,11 @@ static int op_start(struct cluster *c, const char *name, struct ctl_resp *r)
 		return -1;
 	}
 	snprintf(c->op_name, sizeof(c->op_name), "%s", name);
+	/* the journal names who asked (a probe changes nothing) */
+	if (!strcmp(name, "create") || !strcmp(name, "dissolve"))
+		cluster_event(c->d, "admin", "cluster %s requested by %s", name, c->d->req_from);
+	else if (strcmp(name, "probe"))
+		cluster_event(c->d, "admin", "%s of the peer requested by %s", name, c->d->req_from);
 	c->op_running = 1;
 	c->op_rc = 0;
 	c->op_msg[0] = 0;
@@ -785,6 +796,7 @@ int cluster_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 			ctl_resp_err(r, "%s", err);
 		} else {
 			log_info("admin password set");
+			cluster_event(d, "admin", "admin password set by %s", d->req_from);
 			ctl_resp_kv(r, "message", "admin password set");
 		}
 		return 1;

@@ -37,6 +37,7 @@ enum cl_state { CL_FREE, CL_READ, CL_WRITE };
 struct ctl_client {
 	enum cl_state st;
 	int fd;
+	uid_t uid; /* SO_PEERCRED at accept */
 	uint64_t deadline_ms;
 	size_t in_len;
 	char in[CTL_LINE_MAX];
@@ -58,6 +59,7 @@ struct ctl_server {
 	uint64_t log_window_start;
 	unsigned log_count, log_suppressed;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
+	long long current_uid; /* of the request in the handler, -1 outside */
 };
 
 /* Warn about a misbehaving client, at most LOG_BURST times per window. */
@@ -195,6 +197,7 @@ int ctl_server_open(struct ctl_server **out, const char *path, const char *group
 	}
 	s->lfd = s->epfd = s->tfd = -1;
 	s->fn = fn;
+	s->current_uid = -1;
 	s->ctx = ctx;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
@@ -257,6 +260,11 @@ fail:
 int ctl_server_fd(const struct ctl_server *s)
 {
 	return s->epfd;
+}
+
+long long ctl_server_client_uid(const struct ctl_server *s)
+{
+	return s ? s->current_uid : -1;
 }
 
 void ctl_server_get_stats(const struct ctl_server *s, struct ctl_server_stats *st)
@@ -329,7 +337,9 @@ static void cl_answer(struct ctl_server *s, struct ctl_client *c, size_t line_le
 		ctl_resp_err(&c->resp, "%s", err);
 	} else {
 		s->stats.served++;
+		s->current_uid = c->uid;
 		s->fn(s->ctx, req->argc, req->argv, &c->resp);
+		s->current_uid = -1;
 	}
 	free(req);
 	c->out = ctl_resp_data(&c->resp, &c->out_len);
@@ -437,6 +447,7 @@ static void accept_clients(struct ctl_server *s)
 			continue;
 		}
 		c->fd = fd;
+		c->uid = cr.uid;
 		c->in_len = 0;
 		c->st = CL_READ;
 		c->deadline_ms = mono_ms() + CTL_READ_TIMEOUT_MS;

@@ -51,6 +51,10 @@ int ctl_server_fd(const struct ctl_server *s);
  * waits; call whenever ctl_server_fd() is readable. */
 void ctl_server_handle(struct ctl_server *s);
 
+/* The uid (SO_PEERCRED) of the client whose request the handler is
+ * answering now; -1 outside a handler call. The journal names who asked. */
+long long ctl_server_client_uid(const struct ctl_server *s);
+
 void ctl_server_get_stats(const struct ctl_server *s, struct ctl_server_stats *st);
 
 /* Drop the clients, close and unlink the socket (if it is still ours). NULL is a no-op. */

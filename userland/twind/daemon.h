@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "alarm_list.h"
 #include "config.h"
 #include "drbd.h"
 #include "drbd9.h"
@@ -37,8 +38,7 @@ struct sbc;
 struct fpc;
 struct witness;
 struct diag_ctl;
-
-#define MAX_ALARMS 8
+struct elog;
 
 struct twind {
 	struct twin_config cfg;
@@ -108,13 +108,16 @@ struct twind {
 	struct sbc *sbc;	  /* split brain: tracking, repair (split_brain_ctl.c) */
 	struct witness *witness;  /* the tie-breaker on the LAN, NULL without one */
 	struct diag_ctl *diag;	  /* twinctl diag's ask of the peer (diag_ctl.c), made on first use */
+	struct elog *elog;	  /* the event history, twinctl log (event_log.c) */
 	uint64_t witness_back_ms; /* when it was last reached again (ms, monotonic) */
 
 	uint64_t takeover_until_ns; /* asking the peer to hand over, until then */
 
-	char alarms[MAX_ALARMS][96];
-	unsigned alarm_key; /* alarms_follow's last inputs + 1, 0 = none yet */
-	unsigned n_alarms;
+	struct alarm_list alarms; /* active ones; raise, clear and ack are journaled */
+	unsigned alarm_key;	  /* alarms_follow's last inputs + 1, 0 = none yet */
+	/* who sent the control request being handled: "ssh/uid N",
+	 * "console (uid N)" (status.c), for the journal */
+	char req_from[48];
 	uint64_t state_since_real_s;
 	int stop;
 };
@@ -152,6 +155,11 @@ int act_witness_reached(struct twind *d); /* the witness vouches for our LAN */
 void act_check_lapse(struct twind *d);	  /* each loop turn: did the beat lease run dry while serving? */
 void alarm_set(struct twind *d, const char *text);
 void alarm_clear(struct twind *d, const char *prefix);
+/* "alarm ack N|all" from who: 0 with a message, or -1 with why not */
+int alarm_ack(struct twind *d, const char *which, const char *who, char *msg, size_t len);
+/* each tick: clear the claim alarms a node that serves has outlived (it
+ * holds the IP, DRBD is Primary), whatever race left them */
+void alarms_check_held(struct twind *d);
 
 /* status.c */
 void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *resp);

@@ -483,6 +483,11 @@ static int enforce_max(struct evq *q, size_t keep, char *err, size_t errlen)
 
 int evq_open(struct evq **qp, const char *dir, uint32_t max, char *err, size_t errlen)
 {
+	return evq_open_named(qp, dir, JOURNAL_NAME, max, err, errlen);
+}
+
+int evq_open_named(struct evq **qp, const char *dir, const char *name, uint32_t max, char *err, size_t errlen)
+{
 	struct evq *q = calloc(1, sizeof(*q));
 	char *data = NULL;
 	size_t len = 0;
@@ -494,7 +499,7 @@ int evq_open(struct evq **qp, const char *dir, uint32_t max, char *err, size_t e
 	}
 	q->fd = -1;
 	q->max = max ? max : 1;
-	if ((size_t)snprintf(q->path, sizeof(q->path), "%s/%s", dir, JOURNAL_NAME) >= sizeof(q->path)) {
+	if ((size_t)snprintf(q->path, sizeof(q->path), "%s/%s", dir, name) >= sizeof(q->path)) {
 		snprintf(err, errlen, "events journal in %s: path too long", dir);
 		goto fail;
 	}

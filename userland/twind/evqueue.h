@@ -59,6 +59,10 @@ struct evq;
  * the journal is then rewritten clean. Returns 0, or -1 with
  * "events journal PATH: reason" in err. */
 int evq_open(struct evq **qp, const char *dir, uint32_t max, char *err, size_t errlen);
+/* The same journal under another name in dir: a queue nobody acks is a
+ * bounded history, the oldest dropped past max (event_log.c). */
+int evq_open_named(struct evq **qp, const char *dir, const char *name, uint32_t max, char *err,
+		   size_t errlen);
 void evq_close(struct evq *q); /* NULL is fine */
 
 /* Append one event. kind: [a-z0-9_]{1,15}; text: at most EVQ_TEXT_MAX

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "beacon.h"
 #include "diag_ctl.h"
+#include "event_log.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
@@ -246,7 +247,7 @@ static int setup(struct twind *d, char *err, size_t errlen)
 		return -1;
 	if (persist_mkdir(d->cfg.state_dir, err, errlen) < 0 || take_lock(d, err, errlen) < 0)
 		return -1;
-	if (cluster_open(d, err, errlen) < 0)
+	if (elog_open(d, err, errlen) < 0 || cluster_open(d, err, errlen) < 0)
 		return -1;
 	if (cluster_mode(d) == CLUSTER_STANDALONE)
 		return setup_standalone(d, err, errlen);
@@ -402,6 +403,7 @@ static void on_beat_tick(struct twind *d)
 		d->drbd_st_ok = replica_read(d, &d->drbd_st) == 0;
 	beat_refill(d);
 	act_event(d, FE_TICK);
+	alarms_check_held(d);
 	sbc_tick(d);
 	fpc_tick(d);
 	if (expirations > 1)
@@ -524,6 +526,7 @@ static void shutdown_daemon(struct twind *d)
 		ctl_server_close(d->ctl);
 	cluster_close(d);
 	diag_close(d); /* after the peer channel: no answer comes any more */
+	elog_close(d);
 	sbc_close(d);
 	fpc_close(d);
 	if (d->witness)

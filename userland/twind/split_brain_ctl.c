@@ -75,7 +75,7 @@ struct sbc {
 	enum op_phase op;
 	uint8_t survivor; /* node id */
 	int automatic;
-	char by[64];
+	char by[128];
 	char op_msg[384];
 	uint64_t op_started_ms, phase_started_ms, sync_started_ms;
 	int op_asking;		 /* sb-run in flight */
@@ -908,9 +908,10 @@ int sbc_ctl(struct twind *d, int argc, char **argv, struct ctl_resp *r)
 		op_result(d, r);
 	} else if ((argc == 3 || argc == 4) && !strcmp(argv[1], "repair")) {
 		uint8_t id;
-		char by[64];
-		snprintf(by, sizeof(by), "by admin on %s%s%s", d->cfg.node_name, argc == 4 ? ", " : "",
-			 argc == 4 ? argv[3] : "");
+		char by[128];
+		/* who: ssh/uid N or the console (status.c), for the journal */
+		snprintf(by, sizeof(by), "by %s on %s%s%.16s", d->req_from, d->cfg.node_name,
+			 argc == 4 ? ", " : "", argc == 4 ? argv[3] : "");
 		if (node_by_name(d, argv[2], &id) < 0)
 			ctl_resp_err(r, "no node '%s' in this pair (this node: %s, id %u; peer: %s, id %u)%s",
 				     argv[2], d->cfg.node_name, d->cfg.node_id, peer_name(d), d->cfg.peer_id,

@@ -11,7 +11,9 @@
 #include "ctl_proto.h"
 #include "beacon.h"
 #include "daemon.h"
+#include "ctl_server.h"
 #include "diag_ctl.h"
+#include "event_log.h"
 #include "fence_loader.h"
 #include "fence_peer_ctl.h"
 #include "hb_xdp_loader.h"
@@ -20,6 +22,7 @@
 #include "power.h"
 #include "replica.h"
 #include "split_brain_ctl.h"
+#include "text_escape.h"
 #include "vip.h"
 #include "witness.h"
 
@@ -216,16 +219,38 @@ static void status_paths(struct twind *d, struct ctl_resp *r)
 	}
 }
 
+/* alarm.N stays the text (the console, diag and the exporter read it);
+ * the lifecycle is a parallel list, alarm_info.N (a key cannot be both a
+ * value and an object in JSON) */
+static void status_alarms(struct twind *d, struct ctl_resp *r)
+{
+	uint64_t now = mono_ms();
+	char k[48];
+
+	for (unsigned i = 0; i < d->alarms.n; i++) {
+		const struct alarm *a = &d->alarms.a[i];
+		snprintf(k, sizeof(k), "alarm.%u", i);
+		ctl_resp_kv(r, k, "%s", a->text);
+#define AK(name) (snprintf(k, sizeof(k), "alarm_info.%u." name, i), k)
+		ctl_resp_kv(r, AK("id"), "%llu", (unsigned long long)a->id);
+		ctl_resp_kv(r, AK("raised"), "%llu", (unsigned long long)(a->raised_ms / 1000));
+		ctl_resp_kv(r, AK("age_s"), "%llu", (unsigned long long)((now - a->raised_mono) / 1000));
+		ctl_resp_kv(r, AK("acked"), "%s", tf(a->acked));
+		if (a->acked) {
+			ctl_resp_kv(r, AK("acked_by"), "%s", a->acked_by);
+			ctl_resp_kv(r, AK("acked_at"), "%llu", (unsigned long long)(a->acked_ms / 1000));
+		}
+#undef AK
+	}
+}
+
 static void status_rest(struct twind *d, struct ctl_resp *r)
 {
 	char k[32];
 
 	if (d->peer.skew_known)
 		ctl_resp_kv(r, "skew_us", "%lld", (long long)(d->peer.skew_ns / 1000));
-	for (unsigned i = 0; i < d->n_alarms; i++) {
-		snprintf(k, sizeof(k), "alarm.%u", i);
-		ctl_resp_kv(r, k, "%s", d->alarms[i]);
-	}
+	status_alarms(d, r);
 	for (size_t i = 0; i < d->cfg.n_vips; i++) {
 		char t[CFG_VIP_TEXT_MAX];
 		snprintf(k, sizeof(k), "vip.%zu.addr", i);
@@ -317,14 +342,26 @@ static void status_rest(struct twind *d, struct ctl_resp *r)
 	ctl_resp_kv(r, "loop.turns", "%llu", (unsigned long long)d->loop.turns);
 }
 
+/* An admin request in the journal, with who made it, before the state
+ * changes it causes; a refusal follows it (why NULL: the request). */
+static void journal_admin(struct twind *d, const char *what, const char *why)
+{
+	if (why)
+		cluster_event(d, "admin", "%s by %s refused: %s", what, d->req_from, why);
+	else
+		cluster_event(d, "admin", "%s requested by %s", what, d->req_from);
+}
+
 /* Run an admin event and report what it did: the FSM refuses with a reason
  * when its guards say no. */
-static void admin(struct twind *d, enum fsm_event_type t, struct ctl_resp *r)
+static void admin(struct twind *d, enum fsm_event_type t, const char *what, struct ctl_resp *r)
 {
 	enum node_state before = d->fsm.state;
 
+	journal_admin(d, what, NULL);
 	act_event(d, t);
 	if (d->fsm.state == before && t != FE_FAILOVER_ENABLE && t != FE_FAILOVER_DISABLE) {
+		journal_admin(d, what, d->fsm.reason);
 		ctl_resp_err(r, "refused: %s (state %s)", d->fsm.reason, node_state_name(before));
 		return;
 	}
@@ -333,9 +370,43 @@ static void admin(struct twind *d, enum fsm_event_type t, struct ctl_resp *r)
 		    d->fsm.reason);
 }
 
+/* Who sent this request, for the journal: the uid is the kernel's
+ * (SO_PEERCRED); a trailing "from=console" is the console's word for
+ * itself, only a label next to that uid, and is taken off the request. */
+static int request_from(struct twind *d, int argc, char **argv)
+{
+	long long uid = ctl_server_client_uid(d->ctl);
+	int console = argc > 1 && !strcmp(argv[argc - 1], "from=console");
+
+	if (console)
+		argv[--argc] = NULL;
+	snprintf(d->req_from, sizeof(d->req_from), console ? "console (uid %lld)" : "ssh/uid %lld", uid);
+	return argc;
+}
+
+/* twinctl update reports its start and outcome: "note update TEXT" */
+static void note(struct twind *d, int argc, char **argv, struct ctl_resp *r)
+{
+	char text[512], clean[512];
+	size_t n = 0;
+
+	if (argc < 3 || strcmp(argv[1], "update")) {
+		ctl_resp_err(r, "usage: note update TEXT");
+		return;
+	}
+	text[0] = 0;
+	for (int i = 2; i < argc && n < sizeof(text) - 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
+	text_escape(clean, sizeof(clean), text);
+	cluster_event(d, "update", "%s (%s)", clean, d->req_from);
+	ctl_resp_ok(r);
+}
+
 void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 {
 	struct twind *d = ctx;
+
+	argc = request_from(d, argc, argv);
 
 #ifdef TWIN_TEST_HOOKS
 	/* tests only (test_hooks.h): stall the loop, not the beat senders, to
@@ -366,6 +437,13 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (cluster_ctl(d, argc, argv, r))
 		return;
+	/* the history is kept before pairing too: what happened at cluster create */
+	if (elog_ctl(d, argc, argv, r))
+		return;
+	if (!strcmp(argv[0], "note")) {
+		note(d, argc, argv, r);
+		return;
+	}
 	if (cluster_mode(d) != CLUSTER_STANDALONE && (fpc_ctl(d, argc, argv, r) || sbc_ctl(d, argc, argv, r)))
 		return;
 	if (!strcmp(argv[0], "status") && cluster_mode(d) == CLUSTER_STANDALONE) {
@@ -403,25 +481,38 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (diag_ctl(d, argc, argv, r))
 		return;
+	if (!strcmp(argv[0], "alarm") && argc == 3 && !strcmp(argv[1], "ack")) {
+		char msg[160];
+		if (alarm_ack(d, argv[2], d->req_from, msg, sizeof(msg)) < 0) {
+			ctl_resp_err(r, "%s", msg);
+			return;
+		}
+		ctl_resp_ok(r);
+		ctl_resp_kv(r, "message", "%s", msg);
+		return;
+	}
 	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "enable")) {
 		log_info("admin: failover enabled");
-		admin(d, FE_FAILOVER_ENABLE, r);
+		admin(d, FE_FAILOVER_ENABLE, "failover enable", r);
 		return;
 	}
 	if (!strcmp(argv[0], "failover") && argc == 2 && !strcmp(argv[1], "disable")) {
 		log_info("admin: failover disabled");
-		admin(d, FE_FAILOVER_DISABLE, r);
+		admin(d, FE_FAILOVER_DISABLE, "failover disable", r);
 		return;
 	}
 	if (!strcmp(argv[0], "restore") && argc == 1) {
 		log_info("admin: restore");
-		admin(d, FE_ADMIN_RESTORE, r);
+		admin(d, FE_ADMIN_RESTORE, "restore", r);
 		return;
 	}
 	if (!strcmp(argv[0], "takeover") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--force")))) {
 		char why[256];
-		log_info("admin: takeover%s", argc == 2 ? " --force" : "");
+		const char *what = argc == 2 ? "takeover --force" : "takeover";
+		log_info("admin: %s (%s)", what, d->req_from);
+		journal_admin(d, what, NULL);
 		if (act_takeover(d, argc == 2, why, sizeof(why)) < 0) {
+			journal_admin(d, what, why);
 			ctl_resp_err(r, "takeover refused: %s", why);
 			return;
 		}
@@ -437,6 +528,7 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 		/* an Active node hands over first; the reboot's SIGTERM then
 		 * finds nothing to release */
 		log_warn("admin: %s of this node (%s)", argv[1], power_command(&d->cfg, argv[1]));
+		journal_admin(d, argv[1], NULL);
 		if (d->fsm.state == NS_ACTIVE)
 			act_event(d, FE_ADMIN_RELEASE);
 		if (power_run(power_command(&d->cfg, argv[1]), err, sizeof(err)) < 0) {
@@ -449,11 +541,12 @@ void status_handler(void *ctx, int argc, char **argv, struct ctl_resp *r)
 	}
 	if (!strcmp(argv[0], "release") && argc == 1) {
 		log_info("admin: release");
-		admin(d, FE_ADMIN_RELEASE, r);
+		admin(d, FE_ADMIN_RELEASE, "release", r);
 		return;
 	}
 	ctl_resp_err(r,
 		     "unknown request '%s' (try: status, ping, version, failover enable|disable, "
-		     "restore, takeover [--force], release, diag peer|result)",
+		     "restore, takeover [--force], release, diag peer|result, log [peer|result], "
+		     "alarm ack N|all)",
 		     argv[0]);
 }
