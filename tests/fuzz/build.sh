@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 # target -> the userland sources it needs (add a line per new harness)
 declare -A SOURCES=(
 	[hb_decode]="userland/lib/hb_wire.c"
-	[config]="userland/lib/config.c userland/lib/text_file.c"
+	[config]="userland/lib/config.c userland/lib/text_file.c userland/lib/listen_addr.c userland/lib/int_parse.c"
 	[ctl]="userland/lib/ctl_proto.c userland/lib/int_parse.c"
 	[crontab]="userland/lib/crontab.c userland/lib/text_file.c"
 	[bundle]="userland/lib/bundle.c"

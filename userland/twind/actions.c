@@ -131,7 +131,7 @@ static void send_garps(struct twind *d)
 
 static int claim(struct twind *d)
 {
-	char err[200], text[sizeof(d->alarms[0])];
+	char err[200], text[ALARM_TEXT_MAX];
 	uint64_t now = mono_ns();
 	size_t failed;
 
@@ -599,7 +599,7 @@ static void on_conflict(struct twind *d, const char *text)
 
 void act_on_arp(struct twind *d)
 {
-	char text[sizeof(d->alarms[0])];
+	char text[ALARM_TEXT_MAX];
 
 	if (vg_on_arp(&d->vg, text, sizeof(text)))
 		on_conflict(d, text);
@@ -607,7 +607,7 @@ void act_on_arp(struct twind *d)
 
 void act_on_nd(struct twind *d)
 {
-	char text[sizeof(d->alarms[0])];
+	char text[ALARM_TEXT_MAX];
 
 	if (vg_on_nd(&d->vg, text, sizeof(text)))
 		on_conflict(d, text);
