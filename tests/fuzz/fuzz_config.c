@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 static void must(int cond)
@@ -41,7 +42,9 @@ static void check_config(const struct twin_config *c)
 	must((uint64_t)c->hb_interval_us * c->hb_misses <= 60000000ULL);
 	must(c->n_vips <= CFG_MAX_VIPS);
 	for (size_t i = 0; i < c->n_vips; i++) {
-		must(c->vips[i].prefix >= 1 && c->vips[i].prefix <= 32);
+		must(c->vips[i].family == AF_INET || c->vips[i].family == AF_INET6);
+		must(c->vips[i].prefix >= 1 &&
+		     c->vips[i].prefix <= (c->vips[i].family == AF_INET ? 32 : 128));
 		must(strlen(c->vips[i].dev) >= 1 && strlen(c->vips[i].dev) <= 15);
 	}
 	must(c->garp_count >= 1 && c->garp_count <= 100);
@@ -60,6 +63,9 @@ static void check_config(const struct twin_config *c)
 	must(terminated(c->control_group, sizeof(c->control_group)));
 	must(terminated(c->drbd_resource, sizeof(c->drbd_resource)));
 	must(c->xdp_mode == 0 || c->xdp_mode == 1);
+	must(c->beacon == CFG_BEACON_AUTO || c->beacon == CFG_BEACON_USERLAND);
+	must(c->beacon_fence >= CFG_BFENCE_NONE && c->beacon_fence <= CFG_BFENCE_AUTO);
+	must(terminated(c->metrics_listen, sizeof(c->metrics_listen)));
 	must(c->sched_priority >= 0 && c->sched_priority <= 99);
 }
 
