@@ -1,27 +1,19 @@
 #include "scrape.h"
 
 #include <stdint.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics_render.h"
 #include "status_fetch.h"
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 char *scrape_page(struct scrape_cfg *cfg)
 {
 	struct ctl_reply rep;
 	char err[256];
-	uint64_t t0 = now_us();
+	uint64_t t0 = mono_ns() / 1000u;
 	int got = status_fetch(cfg->socket_path, cfg->timeout_ms, &rep, err, sizeof(err)) == 0;
-	struct metrics_scrape s = {.status = got ? &rep : NULL, .duration_us = now_us() - t0};
+	struct metrics_scrape s = {.status = got ? &rep : NULL, .duration_us = mono_ns() / 1000u - t0};
 	int up = got && rep.ok;
 
 	if (up != cfg->last_up) {

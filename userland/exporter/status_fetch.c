@@ -5,22 +5,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "ctl_async.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int status_fetch(const char *socket_path, int timeout_ms, struct ctl_reply *rep, char *err, size_t errlen)
 {
 	static const char *const req[] = {"status"};
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)mono_ms() + timeout_ms;
 	struct ctl_async c;
 
 	memset(rep, 0, sizeof(*rep));
@@ -28,7 +20,7 @@ int status_fetch(const char *socket_path, int timeout_ms, struct ctl_reply *rep,
 	if (ctl_async_start(&c, socket_path, 1, req, err, errlen) < 0)
 		return -1;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)mono_ms();
 		if (left <= 0) {
 			ctl_async_close(&c);
 			snprintf(err, errlen, "twind did not answer within %d ms", timeout_ms);
